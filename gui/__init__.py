@@ -1,0 +1,1 @@
+"""hlsmon gui package."""

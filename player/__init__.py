@@ -1,0 +1,1 @@
+"""hlsmon player package."""

@@ -1,0 +1,1 @@
+"""Static resources (icons, pages) loaded with importlib.resources."""

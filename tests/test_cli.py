@@ -1,0 +1,28 @@
+"""The `hlsmon` command: subcommands listed, the default command chosen when none is given."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import main
+
+
+def test_help_lists_every_subcommand() -> None:
+    result = subprocess.run([sys.executable, "main.py", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for name in main.COMMANDS:
+        assert name in result.stdout
+
+
+def test_no_command_means_the_window() -> None:
+    assert main._with_default_command([]) == ["gui"]
+    assert main._with_default_command(["http://127.0.0.1/x.m3u8"]) == ["gui", "http://127.0.0.1/x.m3u8"]
+    assert main._with_default_command(["-v", "http://h/x.m3u8", "--cdn", "u"]) == [
+        "-v", "gui", "http://h/x.m3u8", "--cdn", "u",
+    ]
+
+
+def test_explicit_command_is_kept() -> None:
+    assert main._with_default_command(["probe", "http://h/x.m3u8"]) == ["probe", "http://h/x.m3u8"]
+    assert main._with_default_command(["--help"]) == ["--help"]
