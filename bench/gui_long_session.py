@@ -1,0 +1,104 @@
+"""Replay a synthetic 24-hour session (86 400 one-second segments at origin and CDN) into the real window
+under X (Xvfb), then pan and zoom the charts and time each redraw (setData + synchronous repaint of every
+chart). Prints p50/p95 and peak RSS; the last line is JSON with ``redraw_p95_ms`` and ``rss_mb``.
+Target: p95 <= 50 ms, RSS <= 400 MB.
+
+    xvfb-run -a .venv/bin/python bench/gui_long_session.py [--segments 86400] [--steps 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--segments", type=int, default=86_400)
+    ap.add_argument("--steps", type=int, default=120, help="pan/zoom steps to time")
+    args = ap.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import configure_pyqtgraph
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+    from gui.synthetic import synthetic_events
+
+    app = QApplication([])
+    configure_pyqtgraph()
+    tmp = tempfile.mkdtemp(prefix="hlsmon-bench-")
+    window = MainWindow(Settings(Path(tmp) / "settings.ini"), with_player=False)
+    window.redraw_timer.stop()
+    window.host_timer.stop()
+    window.verdict_timer.stop()
+    window.profile.set_profile("nginx-rtmp", {"hls_fragment": 1.0, "hls_playlist_length": 6.0, "keyint": 1.0})
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+    rss0 = psutil.Process().memory_info().rss / 1e6
+
+    t0 = time.perf_counter()
+    n = window.ingestor.feed_many(synthetic_events(args.segments, fragment_s=1.0, playlist_len_s=6.0,
+                                                   stale_every=3600))
+    feed_s = time.perf_counter() - t0
+    rows = {ep: len(t) for ep, t in window.model.lifecycles.items()}
+    t0 = time.perf_counter()
+    window.redraw()
+    window.show_all()
+    app.processEvents()
+    first_s = time.perf_counter() - t0
+    sys.stdout.write(f"replayed {n} events ({rows}) in {feed_s:.1f} s; first full draw {first_s * 1000:.0f} ms\n")
+
+    rnd = random.Random(7)
+    t_min, t_max = window.model.t_min, window.model.t_max
+    spans = [86_400, 21_600, 3_600, 600, 120, 30]
+    times: list[float] = []
+    window.set_follow(False)
+    for step in range(args.steps):
+        span = spans[step % len(spans)] * rnd.uniform(0.7, 1.3)
+        start = rnd.uniform(t_min, max(t_min, t_max - span))
+        t0 = time.perf_counter()
+        window.lifecycle.set_x_range(start, start + span)
+        y0, y1 = window.lifecycle.item.visible_rows(start, start + span)
+        if y0 is not None:
+            window.lifecycle.vb.setYRange(y0, y1, padding=0)
+        window.redraw()
+        app.processEvents()  # runs the pending paints of every chart
+        times.append((time.perf_counter() - t0) * 1000)
+    arr = np.array(times)
+    p50, p95, mx = (float(np.percentile(arr, 50)), float(np.percentile(arr, 95)), float(arr.max()))
+    rss = max(peak_rss_mb(), psutil.Process().memory_info().rss / 1e6)
+    sys.stdout.write(f"pan/zoom redraw over {len(arr)} steps (6 charts, spans 30 s..24 h): p50 {p50:.1f} ms, "
+                     f"p95 {p95:.1f} ms, max {mx:.1f} ms\n")
+    sys.stdout.write(f"RSS: {rss0:.0f} MB with the empty window, peak {rss:.0f} MB; "
+                     f"model buffers {window.model.nbytes() / 1e6:.1f} MB\n")
+    sys.stdout.write(f"target: p95 <= 50 ms: {'PASS' if p95 <= 50 else 'FAIL'}; RSS <= 400 MB: "
+                     f"{'PASS' if rss <= 400 else 'FAIL'}\n")
+    window.close()
+    sys.stdout.write(json.dumps({"redraw_p50_ms": round(p50, 1), "redraw_p95_ms": round(p95, 1),
+                                 "redraw_max_ms": round(mx, 1), "rss_mb": round(rss, 1),
+                                 "segments": args.segments, "events": n, "replay_s": round(feed_s, 1),
+                                 "steps": len(arr)}) + "\n")
+    return 0 if p95 <= 50 and rss <= 400 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Builds the application window from the command-line arguments (Qt; imported inside cli.run())."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from gui import theme
+from gui.main_window import MainWindow
+from gui.settings import Settings
+from gui.stream_control import LabControl
+
+log = logging.getLogger(__name__)
+
+
+def configure_pyqtgraph() -> None:
+    pg.setConfigOptions(antialias=False, useOpenGL=False, foreground="#303030")
+
+
+def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindow, LabControl | None]:
+    from gui.cli import parse_settings
+
+    configure_pyqtgraph()
+    settings = Settings(args.config_file)
+    theme.apply(app, settings.get("settings/theme"))
+    app.setApplicationName("hlsmon")
+    app.setOrganizationName("hlsmon")
+    window = MainWindow(settings, with_player=not args.no_player)
+    user_settings = parse_settings(args.set)
+    if args.profile != "auto":
+        window.profile.set_profile(args.profile, user_settings)
+    lab_control = None
+    if args.session:
+        window.open_session(args.session)
+    elif args.url:
+        window.play(args.url, args.cdn)
+    else:
+        lab_control = start_lab(window, args)
+    return window, lab_control
+
+
+def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
+    control = LabControl(window, fragment_s=args.lab_fragment, playlist_length_s=args.lab_playlist)
+    window.status.setText("Starting the lab (nginx-rtmp and an ffmpeg publisher on 127.0.0.1)…")
+
+    def ready(lab: object) -> None:
+        window.profile.set_profile("nginx-rtmp", {"hls_fragment": args.lab_fragment,
+                                                  "hls_playlist_length": args.lab_playlist,
+                                                  "hls_cleanup": True, "keyint": lab.config.keyint_s})
+        window.model.refs.values["source_fps"] = float(lab.config.fps)
+        window.play(lab.playlist_url, args.cdn)
+        window.statusBar().showMessage(f"Lab running. OBS: server {lab.rtmp_server_url}, stream key "
+                                       f"{lab.config.stream_key}", 15_000)
+
+    def failed(message: str) -> None:
+        window.status.setText(f"The lab could not start: {message}")
+
+    control.ready.connect(ready)
+    control.failed.connect(failed)
+    control.start()
+    return control
+
+
+def schedule_exit(app: QApplication, window: MainWindow, after_s: float, screenshot: str | None) -> None:
+    def done() -> None:
+        if screenshot:
+            window.grab().save(screenshot)
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(int(after_s * 1000), done)

@@ -1,0 +1,291 @@
+"""A time chart: pyqtgraph plot with a UTC-epoch date axis, curves fed from the model's numpy buffers,
+reference lines (configured and spec values), legend, hover read-out, and a highlight marker.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from gui.charts.theme import ChartTheme
+from gui.dashboard_model import SERIES, DashboardModel
+
+MANY_POINTS = 1500  # draw point symbols only below this many visible points
+
+
+def fmt_time(t: float) -> str:
+    if not math.isfinite(t):
+        return "–"
+    return datetime.fromtimestamp(t).astimezone().strftime("%H:%M:%S.%f")[:-5]
+
+
+def fmt_value(v: float, unit: str) -> str:
+    if not math.isfinite(v):
+        return "–"
+    if unit in ("s",):
+        return f"{v:.2f} s"
+    if unit == "%":
+        return f"{v:.0f} %"
+    return f"{v:.1f} {unit}" if abs(v) < 100 else f"{v:.0f} {unit}"
+
+
+@dataclass
+class Curve:
+    series: str
+    label: str
+    unit: str
+    item: pg.PlotDataItem
+    color_key: str
+    symbol: str | None
+    right: bool
+    version: int = -1
+
+
+@dataclass
+class Reference:
+    key: str
+    label: str
+    line: pg.InfiniteLine
+    color_key: str
+    right: bool = False
+
+
+class TimeChart(QWidget):
+    """One dashboard chart. ``refresh()`` is called by the window's redraw timer (GUI thread)."""
+
+    user_moved = Signal()
+
+    def __init__(
+        self,
+        title: str,
+        y_label: str,
+        model: DashboardModel,
+        theme: ChartTheme,
+        right_label: str | None = None,
+        parent: QWidget | None = None,
+        show_title: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.model = model
+        self.theme = theme
+        self.curves: list[Curve] = []
+        self.refs: list[Reference] = []
+        self._title = QLabel(f"<b>{title}</b>")
+        self._title.setVisible(show_title)
+        self._readout = QLabel("")
+        self._readout.setTextFormat(Qt.TextFormat.RichText)
+        self._readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot_widget.setObjectName(f"chart-{title}")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setClipToView(True)
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        self.plot.setLabel("left", y_label)
+        self.plot.setMenuEnabled(True)
+        self.vb: pg.ViewBox = self.plot.getViewBox()
+        self.vb.setMouseEnabled(x=True, y=False)
+        self.vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+        self.vb.setAutoVisible(y=True)
+        self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+        self.right_vb: pg.ViewBox | None = None
+        if right_label:
+            self._make_right_axis(right_label)
+        self._marker = pg.InfiniteLine(angle=90, movable=False)
+        self._marker.setZValue(50)
+        self._marker.hide()
+        self.plot.addItem(self._marker, ignoreBounds=True)
+        self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128, 120)))
+        self._cursor.hide()
+        self.plot.addItem(self._cursor, ignoreBounds=True)
+        self._mouse_proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+        head = QHBoxLayout()
+        head.setContentsMargins(4, 2, 4, 0)
+        head.addWidget(self._title)
+        head.addWidget(self._readout, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(head)
+        layout.addWidget(self.plot_widget, 1)
+        self.apply_theme(theme)
+
+    # --- construction --------------------------------------------------------------------------
+    def _make_right_axis(self, label: str) -> None:
+        self.right_vb = pg.ViewBox()
+        self.plot.showAxis("right")
+        self.plot.scene().addItem(self.right_vb)
+        self.plot.getAxis("right").linkToView(self.right_vb)
+        self.right_vb.setXLink(self.plot)
+        self.right_vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+        self.right_vb.setAutoVisible(y=True)
+        self.right_vb.setMouseEnabled(x=False, y=False)
+        self.plot.setLabel("right", label)
+        self.vb.sigResized.connect(self._sync_right_geometry)
+
+    @Slot()
+    def _sync_right_geometry(self) -> None:
+        if self.right_vb is not None:
+            self.right_vb.setGeometry(self.vb.sceneBoundingRect())
+            self.right_vb.linkedViewChanged(self.vb, self.right_vb.XAxis)
+
+    def add_curve(
+        self,
+        series: str,
+        color_key: str,
+        *,
+        symbol: str | None = None,
+        right: bool = False,
+        label: str | None = None,
+        dash: bool = False,
+    ) -> Curve:
+        name, unit = SERIES.get(series, (series, ""))
+        item = pg.PlotDataItem(name=label or name)
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, method="peak")
+        item.opts["dash"] = dash
+        if right and self.right_vb is not None:
+            self.right_vb.addItem(item)
+            self.legend.addItem(item, label or name)
+        else:
+            self.plot.addItem(item)
+        curve = Curve(series, label or name, unit, item, color_key, symbol, right)
+        self.curves.append(curve)
+        self._style_curve(curve)
+        return curve
+
+    def add_reference(
+        self, key: str, label: str, color_key: str, right: bool = False, position: float = 0.02
+    ) -> Reference:
+        line = pg.InfiniteLine(
+            angle=0, movable=False, label=label,
+            labelOpts={"position": position, "anchors": [(0, 1), (0, 1)]},
+        )
+        line.hide()
+        (self.right_vb if right and self.right_vb is not None else self.plot).addItem(line)
+        ref = Reference(key, label, line, color_key, right)
+        self.refs.append(ref)
+        self._style_reference(ref)
+        return ref
+
+    # --- theme ---------------------------------------------------------------------------------
+    def color(self, key: str) -> QColor:
+        if key.startswith("#"):
+            return QColor(key)
+        if key.startswith("palette"):
+            return QColor(self.theme.palette[int(key[7:]) % len(self.theme.palette)])
+        return QColor(getattr(self.theme, key))
+
+    def _style_curve(self, c: Curve) -> None:
+        pen = pg.mkPen(self.color(c.color_key), width=1)
+        if c.item.opts.get("dash"):
+            pen.setStyle(Qt.PenStyle.DashLine)
+        c.item.setPen(pen)
+        if c.symbol:
+            c.item.setSymbol(c.symbol)
+            c.item.setSymbolSize(5)
+            c.item.setSymbolPen(None)
+            c.item.setSymbolBrush(self.color(c.color_key))
+
+    def _style_reference(self, r: Reference) -> None:
+        pen = QPen(self.color(r.color_key))
+        pen.setCosmetic(True)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        r.line.setPen(pen)
+        r.line.label.setColor(self.color(r.color_key))
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        self.theme = theme
+        self.plot_widget.setBackground(theme.background)
+        fg = QColor(theme.foreground)
+        for name in ("left", "bottom", "right"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
+        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        self.legend.setLabelTextColor(fg)
+        for c in self.curves:
+            self._style_curve(c)
+        for r in self.refs:
+            self._style_reference(r)
+        self._marker.setPen(pg.mkPen(self.color("highlight"), width=2))
+
+    # --- data ----------------------------------------------------------------------------------
+    def reference_values(self) -> dict[str, float | None]:
+        """Override: the current value of each reference line (None hides it)."""
+        return {}
+
+    def refresh(self) -> bool:
+        """Push changed buffers to the curves. Returns True when something was redrawn."""
+        changed = False
+        for c in self.curves:
+            buf = self.model.series.get(c.series)
+            if buf is None or buf.version == c.version:
+                continue
+            c.version = buf.version
+            x, y = buf.view(0), buf.view(1)
+            if c.symbol:
+                c.item.setSymbol(c.symbol if len(x) < MANY_POINTS else None)
+            c.item.setData(x, y)
+            changed = True
+        values = self.reference_values()
+        for r in self.refs:
+            v = values.get(r.key)
+            if v is None or not math.isfinite(v):
+                r.line.hide()
+                continue
+            if r.line.value() != v or not r.line.isVisible():
+                r.line.show()
+                r.line.setValue(v)
+                r.line.label.valueChanged()
+                changed = True
+        return changed
+
+    def set_x_range(self, x0: float, x1: float) -> None:
+        self.vb.setXRange(x0, x1, padding=0)
+
+    def highlight_time(self, t: float | None) -> None:
+        if t is None:
+            self._marker.hide()
+        else:
+            self._marker.setValue(t)
+            self._marker.show()
+
+    # --- interaction ---------------------------------------------------------------------------
+    @Slot()
+    def _on_range_changed_manually(self, *args: object) -> None:
+        self.user_moved.emit()
+
+    def _on_mouse_moved(self, evt: tuple) -> None:
+        pos = evt[0]
+        if not self.plot.sceneBoundingRect().contains(pos):
+            self._cursor.hide()
+            return
+        pt = self.vb.mapSceneToView(pos)
+        self._cursor.setValue(pt.x())
+        self._cursor.show()
+        self._readout.setText(self.readout_at(pt.x(), pt.y()))
+
+    def readout_at(self, x: float, y: float) -> str:
+        parts = [f"<span>{fmt_time(x)}</span>"]
+        for c in self.curves:
+            buf = self.model.series.get(c.series)
+            if buf is None or not len(buf):
+                continue
+            xs = buf.view(0)
+            i = int(np.searchsorted(xs, x))
+            cand = [j for j in (i - 1, i) if 0 <= j < len(xs)]
+            j = min(cand, key=lambda k: abs(xs[k] - x))
+            color = self.color(c.color_key).name()
+            val = fmt_value(buf.get(j, 1), c.unit)
+            parts.append(f"<span style='color:{color}'>{c.label}: <b>{val}</b></span>")
+        return " &nbsp; ".join(parts)

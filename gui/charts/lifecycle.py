@@ -1,0 +1,255 @@
+"""Segment lifecycle timeline: one bar per segment, first seen → left the playlist → gone.
+
+Rows are segments (y = order of first appearance; the axis shows media sequence numbers); origin is
+drawn in the upper half of each row, the CDN in the lower half. Solid bar: listed in the playlist;
+thin bar: removed but still downloadable; tick: first 404; shaded: the predicted deletion interval.
+Drawing is done by one GraphicsObject that paints only the visible rows (strided when zoomed out), so a
+24-hour session stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+
+from gui.charts.base import TimeChart, fmt_time
+from gui.charts.theme import ChartTheme
+from gui.dashboard_model import (
+    FIRST_HI,
+    FIRST_LO,
+    GONE_HI,
+    GONE_LO,
+    LEFT_HI,
+    LEFT_LO,
+    PRED_HI,
+    PRED_LO,
+    DashboardModel,
+    Y,
+)
+
+MAX_BARS = 500  # per endpoint per paint; beyond that, rows are strided (visually identical)
+LANES = {"origin": -0.2, "cdn": 0.2}
+BAR_H = 0.36
+
+
+def _mid(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(a), b, (a + b) / 2)
+
+
+class LifecycleItem(pg.GraphicsObject):
+    """Paints the visible part of the lifecycle tables of a DashboardModel."""
+
+    def __init__(self, model: DashboardModel, theme: ChartTheme) -> None:
+        super().__init__()
+        self.model = model
+        self.theme = theme
+        self.highlight_y: float | None = None
+        self._bounds = QRectF()
+        self.last_paint_bars = 0
+
+    def data_changed(self) -> None:
+        m = self.model
+        n = max((len(t) for t in m.lifecycles.values()), default=0)
+        if not m.has_data or n == 0:
+            bounds = QRectF()
+        else:
+            ys = len(m._y_of)
+            bounds = QRectF(m.t_min, -1.0, max(1e-3, m.t_max - m.t_min), ys + 1.0)
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._bounds)
+
+    def dataBounds(self, ax: int, frac: float = 1.0, orthoRange: tuple | None = None) -> tuple | None:
+        if self._bounds.isNull():
+            return None
+        if ax == 0:
+            return (self._bounds.left(), self._bounds.right())
+        if orthoRange is None:
+            return (self._bounds.top(), self._bounds.bottom())
+        lo, hi = self.visible_rows(orthoRange[0], orthoRange[1])
+        return (lo, hi) if lo is not None else None
+
+    def visible_rows(self, x0: float, x1: float) -> tuple[float | None, float | None]:
+        """Lowest and highest row that has a bar inside [x0, x1]."""
+        lo, hi = math.inf, -math.inf
+        now = self.model.t_max
+        for table in self.model.lifecycles.values():
+            if not len(table):
+                continue
+            first = _mid(table.col(FIRST_LO), table.col(FIRST_HI))
+            end = _mid(table.col(GONE_LO), table.col(GONE_HI))
+            end = np.where(np.isnan(end), now, end)
+            sel = table.col(Y)[(first <= x1) & (end >= x0)]
+            if len(sel):
+                lo, hi = min(lo, float(sel.min())), max(hi, float(sel.max()))
+        return (lo - 0.6, hi + 0.6) if math.isfinite(lo) else (None, None)
+
+    def paint(self, p: QPainter, *args: object) -> None:
+        vb = self.getViewBox()
+        if vb is None or self._bounds.isNull():
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setPen(Qt.PenStyle.NoPen)
+        bars = 0
+        for endpoint, table in self.model.lifecycles.items():
+            if len(table):
+                bars += self._paint_endpoint(p, endpoint, table, x0, x1, y0, y1)
+        self.last_paint_bars = bars
+        if self.highlight_y is not None:
+            pen = QPen(QColor(self.theme.highlight))
+            pen.setCosmetic(True)
+            pen.setWidth(2)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(QRectF(x0, self.highlight_y - 0.5, x1 - x0, 1.0))
+
+    def _paint_endpoint(
+        self, p: QPainter, endpoint: str, table: object, x0: float, x1: float, y0: float, y1: float
+    ) -> int:
+        now = self.model.t_max
+        y = table.col(Y) + LANES.get(endpoint, 0.0)
+        first = _mid(table.col(FIRST_LO), table.col(FIRST_HI))
+        left = _mid(table.col(LEFT_LO), table.col(LEFT_HI))
+        gone = _mid(table.col(GONE_LO), table.col(GONE_HI))
+        pred_lo, pred_hi = table.col(PRED_LO), table.col(PRED_HI)
+        listed_end = np.where(np.isnan(left), now, left)
+        end = np.where(np.isnan(gone), np.where(np.isnan(left), now, now), gone)
+        end = np.fmax(end, np.nan_to_num(pred_hi, nan=-np.inf))
+        mask = (y >= y0 - 1) & (y <= y1 + 1) & (first <= x1) & (end >= x0)
+        idx = np.nonzero(mask)[0]
+        if not len(idx):
+            return 0
+        stride = max(1, math.ceil(len(idx) / MAX_BARS))
+        idx = idx[::stride]
+        h = BAR_H if stride == 1 else BAR_H * stride
+        color = QColor(self.theme.origin if endpoint == "origin" else self.theme.cdn)
+        # predicted deletion interval (shaded, behind)
+        pred = QColor(self.theme.prediction)
+        pred.setAlpha(70)
+        p.setBrush(QBrush(pred))
+        ok = idx[~np.isnan(pred_lo[idx])]
+        p.drawRects(_rects(pred_lo[ok], y[ok] - h / 2, pred_hi[ok] - pred_lo[ok], np.full(len(ok), h)))
+        # lingering: left the playlist, still downloadable (until gone, or until now)
+        linger = QColor(self.theme.lingering)
+        p.setBrush(QBrush(linger))
+        lg = idx[~np.isnan(left[idx])]
+        lg_end = np.where(np.isnan(gone), now, gone)
+        p.drawRects(_rects(left[lg], y[lg] - h / 6, lg_end[lg] - left[lg], np.full(len(lg), h / 3)))
+        # listed
+        p.setBrush(QBrush(color))
+        p.drawRects(_rects(first[idx], y[idx] - h / 2, listed_end[idx] - first[idx], np.full(len(idx), h)))
+        # gone marker: a tick 2 px wide
+        gn = idx[~np.isnan(gone[idx])]
+        if len(gn):
+            px = self.pixel_width() * (2 if stride == 1 else 1)
+            p.setBrush(QBrush(QColor(self.theme.spec)))
+            p.drawRects(_rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), np.full(len(gn), h)))
+        return len(idx)
+
+    def pixel_width(self) -> float:
+        vb = self.getViewBox()
+        size = vb.viewPixelSize() if vb is not None else (0.01, 0.01)
+        return float(size[0])
+
+
+def _rects(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> list[QRectF]:
+    return [QRectF(*r) for r in np.column_stack((x, y, w, h)).tolist()]
+
+
+class SequenceAxis(pg.AxisItem):
+    """Left axis of the timeline: shows media sequence numbers for row positions."""
+
+    def __init__(self, model: DashboardModel) -> None:
+        super().__init__(orientation="left")
+        self.model = model
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        seqs = self.model.row_sequences
+        out = []
+        for v in values:
+            i = round(v)
+            out.append(str(seqs[i]) if abs(v - i) < 1e-6 and 0 <= i < len(seqs) else "")
+        return out
+
+
+class LifecycleChart(TimeChart):
+    """Timeline chart wrapping LifecycleItem, with a legend of what each mark means."""
+
+    def __init__(self, model: DashboardModel, theme: ChartTheme) -> None:
+        super().__init__("Segment lifecycle", "media sequence", model, theme, show_title=True)
+        self.legend.setOffset((60, 4))
+        self.plot.setAxisItems({"left": SequenceAxis(model)})
+        self.plot.setLabel("left", "segment (media sequence)")
+        self.vb.setMouseEnabled(x=True, y=True)
+        self.vb.setAutoVisible(y=True)
+        self.item = LifecycleItem(model, theme)
+        self.plot.addItem(self.item)
+        self._version = -1
+        for label, key, width in (
+            ("listed, origin", "origin", 8),
+            ("listed, CDN", "cdn", 8),
+            ("removed, still served", "lingering", 3),
+            ("gone (first 404)", "spec", 2),
+            ("predicted deletion", "prediction", 8),
+        ):
+            dummy = pg.PlotDataItem(pen=pg.mkPen(self.color(key), width=width))
+            self.legend.addItem(dummy, label)
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        super().apply_theme(theme)
+        if hasattr(self, "item"):
+            self.item.theme = theme
+            self.item.update()
+
+    def refresh(self) -> bool:
+        if self.model.version == self._version:
+            return False
+        self._version = self.model.version
+        self.item.data_changed()
+        return True
+
+    def highlight_segment(self, y: float | None) -> None:
+        self.item.highlight_y = y
+        self.item.update()
+
+    def readout_at(self, x: float, y: float) -> str:
+        row_y = round(y)
+        parts = [fmt_time(x)]
+        for endpoint, table in self.model.lifecycles.items():
+            if not len(table):
+                continue
+            rows = np.nonzero(table.col(Y) == row_y)[0]
+            if not len(rows):
+                continue
+            r = int(rows[0])
+            b = table.buf
+            first = _nanmid(b.get(r, FIRST_LO), b.get(r, FIRST_HI))
+            left = _nanmid(b.get(r, LEFT_LO), b.get(r, LEFT_HI))
+            gone = _nanmid(b.get(r, GONE_LO), b.get(r, GONE_HI))
+            txt = f"<b>{endpoint}</b> #{table.seqs[r]} {table.uris[r]}: seen {fmt_time(first)}"
+            if math.isfinite(left):
+                txt += f", listed {left - first:.1f} s"
+            if math.isfinite(gone) and math.isfinite(left):
+                txt += f", gone {gone - left:.1f} s after leaving"
+            elif math.isfinite(left):
+                txt += ", still served"
+            plo, phi = b.get(r, PRED_LO), b.get(r, PRED_HI)
+            if math.isfinite(plo) and math.isfinite(left):
+                txt += f" (predicted {plo - left:.0f}–{phi - left:.0f} s)"
+            parts.append(txt)
+        return " &nbsp; ".join(parts)
+
+
+def _nanmid(a: float, b: float) -> float:
+    if math.isnan(a):
+        return b
+    return (a + b) / 2

@@ -1,0 +1,71 @@
+"""``hlsmon [gui] [URL] [--cdn URL] [--profile NAME]``: the window. No URL: start the lab and open on it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+log = logging.getLogger(__name__)
+
+HELP = "open the window (on the local lab when no URL is given)"
+PROFILES = ("auto", "nginx-rtmp", "ffmpeg", "srs", "mediamtx", "generic")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("url", nargs="?", help="origin playlist URL (none: start the lab and open on it)")
+    parser.add_argument("--cdn", metavar="URL", default="", help="the same playlist through the CDN")
+    parser.add_argument("--profile", choices=PROFILES, default="auto",
+                        help="server profile (default: guessed from the playlist and headers)")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
+                        help="a server setting in its own name, e.g. --set hls_fragment=2 (repeatable)")
+    parser.add_argument("--session", metavar="FILE", help="open a recorded session instead (no network)")
+    parser.add_argument("--no-player", action="store_true", help="monitor only, no video (no libVLC)")
+    parser.add_argument("--config-file", metavar="INI", help="settings file instead of the user's QSettings")
+    parser.add_argument("--lab-fragment", type=float, default=2.0, help="lab: hls_fragment seconds (default 2)")
+    parser.add_argument("--lab-playlist", type=float, default=10.0,
+                        help="lab: hls_playlist_length seconds (default 10)")
+    parser.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
+    parser.add_argument("--quit-after", type=float, default=0.0, help=argparse.SUPPRESS)
+
+
+def parse_settings(pairs: list[str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not name or not _:
+            raise SystemExit(f"--set wants NAME=VALUE, got {pair!r}")
+        low = value.strip().lower()
+        if low in ("on", "true", "yes"):
+            out[name.strip()] = True
+        elif low in ("off", "false", "no"):
+            out[name.strip()] = False
+        else:
+            try:
+                out[name.strip()] = float(value.rstrip("s")) if "." in value or value.endswith("s") else int(value)
+            except ValueError:
+                out[name.strip()] = value
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "xcb"  # libVLC embedding needs X11
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import build_window
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    window, lab_control = build_window(app, args)
+    window.show()
+    if args.screenshot or args.quit_after:
+        from gui.app import schedule_exit
+
+        schedule_exit(app, window, args.quit_after or 20.0, args.screenshot)
+    code = app.exec()
+    if lab_control is not None:
+        lab_control.stop()
+    return int(code)

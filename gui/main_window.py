@@ -1,0 +1,521 @@
+"""The operator's window: URL bar, video, profile/settings, charts in docks, alerts, verdicts, sessions."""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSystemTrayIcon,
+    QToolBar,
+    QWidget,
+)
+
+from gui import theme as app_theme
+from gui.alerts_panel import AlertsPanel
+from gui.charts.base import TimeChart
+from gui.charts.lifecycle import LifecycleChart
+from gui.charts.panels import all_line_charts
+from gui.charts.theme import theme_for
+from gui.dashboard_model import AlertItem, DashboardModel
+from gui.host_metrics import HostSampler
+from gui.ingest import Ingestor
+from gui.profile_panel import ProfilePanel
+from gui.server_model import ServerModelView, model_available
+from gui.session_io import SessionUnavailable, export_csv, export_html, export_json, read_events
+from gui.settings import Settings
+from gui.stream_control import StreamControl, default_record_dir
+from gui.stream_key import StreamKeyDialog
+from gui.url_bar import UrlBar
+from gui.verdicts_panel import VerdictsPanel
+from gui.video import make_video_panel
+from monitor.records import EndpointState, EndpointStatus
+
+log = logging.getLogger(__name__)
+
+VERDICT_EVERY_MS = 3000
+NOTIFY_STATES = {EndpointState.LIVE: "is live", EndpointState.ENDED: "has ended", EndpointState.GONE: "is gone"}
+
+
+class MainWindow(QMainWindow):
+    """One window; the dashboard reads ``self.model`` on a redraw timer."""
+
+    notified = Signal(str, str)  # title, message (also shown in the tray when there is one)
+
+    def __init__(self, settings: Settings, *, with_player: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("hlsmon")
+        self.setAcceptDrops(True)
+        self.model = DashboardModel()
+        self.ingestor = Ingestor(self.model)
+        self.server = ServerModelView()
+        self.ingestor.predict_deletion = self.server.deletion_interval
+        self.follow = True
+        self.replaying = False
+        self.notifications: list[tuple[str, str]] = []
+        self._shown_alerts = 0
+        self.redraw_ms: list[float] = []
+        self.chart_theme = theme_for(app_theme.is_dark(settings.get("settings/theme")))
+        self.stream = StreamControl(default_record_dir(settings.get("settings/record_dir")), self)
+        self.stream.event_received.connect(self._on_event)
+        self.stream.failed.connect(self._on_stream_failed)
+        self._build_ui(with_player)
+        self._build_actions()
+        self._restore()
+        self.host = HostSampler()
+        self.host_timer = QTimer(self, interval=1000, timeout=self._on_host_tick)
+        self.host_timer.start()
+        self.redraw_timer = QTimer(self, interval=int(settings.get("settings/redraw_ms")), timeout=self.redraw)
+        self.redraw_timer.start()
+        self.verdict_timer = QTimer(self, interval=VERDICT_EVERY_MS, timeout=self._update_verdicts)
+        self.verdict_timer.start()
+        app_theme.watch(self._on_color_scheme_changed)
+
+    # --- construction --------------------------------------------------------------------------
+    def _build_ui(self, with_player: bool) -> None:
+        self.url_bar = UrlBar()
+        bar = QToolBar("Stream")
+        bar.setObjectName("toolbar-stream")
+        bar.setMovable(False)
+        bar.addWidget(self.url_bar)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.url_bar.play_requested.connect(self.play)
+        self.url_bar.stop_requested.connect(self.stop)
+        self.url_bar.stream_key_requested.connect(self.show_stream_key_helper)
+        self.url_bar.set_recent(
+            self.settings.get("settings/recent_urls"), self.settings.get("settings/recent_cdn_urls")
+        )
+        self.url_bar.set_urls(self.settings.get("settings/last_url"), self.settings.get("settings/last_cdn"))
+
+        self.lifecycle = LifecycleChart(self.model, self.chart_theme)
+        self.setCentralWidget(self.lifecycle)
+        self.charts: list[TimeChart] = [self.lifecycle, *all_line_charts(self.model, self.chart_theme)]
+        for chart in self.charts:
+            chart.user_moved.connect(self._on_user_moved)
+            if chart is not self.lifecycle:
+                chart.plot.setXLink(self.lifecycle.plot)
+
+        self.video = make_video_panel(with_player)
+        self.profile = ProfilePanel()
+        self.profile.changed.connect(self._on_profile_changed)
+        self.alerts = AlertsPanel()
+        self.alerts.alert_selected.connect(self._on_alert_selected)
+        self.verdicts = VerdictsPanel()
+        self.docks: dict[str, QDockWidget] = {}
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Video", self.video, left)
+        self._dock("Server profile", self.profile, left)
+        intervals, window, latency, health, host = self.charts[1:]
+        self._dock("Arrivals and durations", intervals, right)
+        self._dock("Playlist window", window, right)
+        self._dock("Latency per hop", latency, right)
+        self._dock("Alerts", self.alerts, bottom)
+        self._dock("Player health", health, bottom)
+        self._dock("Host", host, bottom)
+        self._dock("Verdicts", self.verdicts, bottom)
+        self.splitDockWidget(self.docks["Alerts"], self.docks["Player health"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.docks["Player health"], self.docks["Host"], Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.docks["Alerts"], self.docks["Verdicts"])
+        self.docks["Alerts"].raise_()
+        self.resizeDocks([self.docks["Alerts"], self.docks["Player health"], self.docks["Host"]],
+                         [700, 380, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Video"], self.docks["Server profile"]], [300, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Video"]], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Arrivals and durations"]], [520], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Alerts"]], [230], Qt.Orientation.Vertical)
+        self.status = QLabel("Enter a playlist URL and press Play, or File → Open a session.")
+        self.statusBar().addWidget(self.status, 1)
+        self.follow_label = QLabel("● following live")
+        self.statusBar().addPermanentWidget(self.follow_label)
+        self.tray = QSystemTrayIcon(self.windowIcon(), self) if QSystemTrayIcon.isSystemTrayAvailable() else None
+        if self.tray is not None:
+            self.tray.show()
+        self._default_state = self.saveState()
+        self._on_profile_changed(self.profile.profile(), self.profile.settings())
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+        return dock
+
+    def _action(self, menu: object, text: str, slot: object, shortcut: object = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._action(f, "&Open session…", self.open_session_dialog, QKeySequence.StandardKey.Open)
+        self._action(f, "&Save session as…", self.save_session_dialog, QKeySequence.StandardKey.Save)
+        f.addSeparator()
+        self._action(f, "Export &CSV…", lambda: self._export("csv"), "Ctrl+E")
+        self._action(f, "Export &JSON…", lambda: self._export("json"), "Ctrl+Shift+J")
+        self._action(f, "Export charts as &PNG…", lambda: self._export("png"), "Ctrl+Shift+P")
+        self._action(f, "Export HTML &report…", lambda: self._export("html"), "Ctrl+R")
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        s = mb.addMenu("&Stream")
+        self._action(s, "&Play", self.url_bar._on_play_clicked, "Ctrl+Return")
+        self._action(s, "S&top", self.stop, "Ctrl+.")
+        self._action(s, "Stream &key helper…", self.show_stream_key_helper, "Ctrl+K")
+        self._action(s, "Focus &URL", lambda: self.url_bar.origin.setFocus(), "Ctrl+L")
+        v = mb.addMenu("&View")
+        self._action(v, "&Follow live", self.follow_live, "End")
+        self._action(v, "&Pause / resume", self.toggle_pause, "Space")
+        self._action(v, "Zoom &in", lambda: self.zoom(0.5), QKeySequence.StandardKey.ZoomIn)
+        self._action(v, "Zoom &out", lambda: self.zoom(2.0), QKeySequence.StandardKey.ZoomOut)
+        self._action(v, "Show &everything", self.show_all, "Home")
+        self._action(v, "&Reset layout", self.reset_layout)
+        v.addSeparator()
+        for dock in self.docks.values():
+            v.addAction(dock.toggleViewAction())
+        h = mb.addMenu("&Help")
+        self._action(h, "&About hlsmon", self._about)
+
+    def _restore(self) -> None:
+        geometry = self.settings.state("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1560, 960)
+        state = self.settings.state("window")
+        if state is not None:
+            self.restoreState(state)
+
+    # --- stream --------------------------------------------------------------------------------
+    @Slot(str, str)
+    def play(self, origin: str, cdn: str = "") -> None:
+        origin, cdn = origin.strip(), cdn.strip()
+        if not origin:
+            return
+        self.replaying = False
+        self.clear()
+        self.url_bar.set_urls(origin, cdn)
+        recent = self.settings.add_recent(origin)
+        recent_cdn = self.settings.add_recent(cdn, "settings/recent_cdn_urls") if cdn else self.settings.get(
+            "settings/recent_cdn_urls")
+        self.settings.set("settings/last_url", origin)
+        self.settings.set("settings/last_cdn", cdn)
+        self.url_bar.set_recent(recent, recent_cdn)
+        self.model.info.update({"origin": origin, **({"cdn": cdn} if cdn else {})})
+        self.host.system_wide = _is_local(origin)
+        if self.stream.start(origin, cdn):
+            self.url_bar.set_running(True)
+            self.status.setText(f"Monitoring {origin}" + (f" and {cdn}" if cdn else "")
+                                + f" — recording to {self.stream.record_path}")
+        self.video.play(cdn or origin)
+        self.follow_live()
+
+    @Slot()
+    def stop(self) -> None:
+        self.stream.stop()
+        self.video.stop()
+        self.url_bar.set_running(False)
+        self.status.setText("Stopped." + (f" Session: {self.stream.record_path}" if self.stream.record_path else ""))
+
+    def clear(self) -> None:
+        self.model.clear()
+        self.ingestor.__init__(self.model)
+        self.ingestor.predict_deletion = self.server.deletion_interval
+        self.server.apply_references(self.model.refs)
+        self.alerts.clear()
+        self._shown_alerts = 0
+        self.verdicts.set_verdicts([])
+        for chart in self.charts:
+            for c in chart.curves:
+                c.version = -1
+                c.item.setData([], [])
+            chart.highlight_time(None)
+        self.lifecycle.highlight_segment(None)
+
+    @Slot(object)
+    def _on_event(self, event: object) -> None:
+        self.ingestor.feed(event)
+        if isinstance(event, EndpointStatus):
+            self._on_status(event)
+
+    def _on_status(self, st: EndpointStatus) -> None:
+        words = NOTIFY_STATES.get(st.state)
+        if words and self.settings.get("settings/notify"):
+            self.notify(f"Stream {words}", f"{st.endpoint}: the stream {words}. {st.detail}".strip())
+        if st.endpoint == "origin" and st.state == EndpointState.LIVE:
+            snap = self.ingestor.snapshots.get("origin")
+            found = self.server.detect(snap, self.ingestor.playlist_headers.get("origin", {}))
+            if found:
+                self.profile.offer_fingerprint(*found)
+
+    def notify(self, title: str, message: str) -> None:
+        self.notifications.append((title, message))
+        self.statusBar().showMessage(f"{title}: {message}", 10_000)
+        if self.tray is not None:
+            self.tray.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 8000)
+        self.notified.emit(title, message)
+
+    @Slot(str)
+    def _on_stream_failed(self, message: str) -> None:
+        self.url_bar.set_running(False)
+        self.status.setText(message)
+        log.warning("%s", message)
+
+    @Slot(str, dict)
+    def _on_profile_changed(self, profile: str, settings: dict) -> None:
+        self.server.configure(profile, settings)
+        self.server.apply_references(self.model.refs)
+        self.model.version += 1
+        pred = self.server.prediction
+        if pred is not None:
+            self.profile.set_summary(f"<b>Prediction</b>: {pred.basis}.<br>Window {pred.window_s or 0:g} s "
+                                     f"({pred.entries} segments), target duration {pred.target_duration} s, "
+                                     f"lowest latency for a spec player {pred.min_latency_s:.1f} s.<br>"
+                                     f"{pred.deletion}")
+        elif self.server.error:
+            self.profile.set_summary(f"<b>Settings rejected</b>: {self.server.error}")
+        elif not model_available():
+            self.profile.set_summary("Server model not available: charts show the configured values only.")
+
+    # --- redraw --------------------------------------------------------------------------------
+    @Slot()
+    def redraw(self) -> None:
+        if len(self.model.alerts) > self._shown_alerts:
+            self.alerts.add_alerts(self.model.alerts[self._shown_alerts:])
+            self._shown_alerts = len(self.model.alerts)
+        for chart in self.charts:
+            chart.refresh()
+        if self.follow and self.model.has_data:
+            span = float(self.settings.get("settings/follow_span_s"))
+            end = self.model.t_max
+            self.lifecycle.set_x_range(end - span, end + span * 0.03)
+            y0, y1 = self.lifecycle.item.visible_rows(end - span, end)
+            if y0 is not None:
+                self.lifecycle.vb.setYRange(y0, y1, padding=0.02)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if not self.stream.running:
+            return
+        parts = []
+        for ep, st in sorted(self.ingestor.states.items()):
+            parts.append(f"{ep}: {st.state.value}")
+        for ep, m in sorted(self.ingestor.measures.items()):
+            parts.append(f"{ep} {m.segments_seen} segments, {m.request_rate:.1f} req/s")
+        if parts:
+            self.status.setText(" · ".join(parts) + f" — recording {self.stream.record_path}")
+
+    @Slot()
+    def _update_verdicts(self) -> None:
+        if not self.ingestor.lifecycles:
+            return
+        recent = list(self.ingestor.lifecycles.values())[-600:]
+        verdicts, note = self.server.verdicts(recent, self.ingestor.snapshots.values())
+        self.model.set_verdicts(verdicts)
+        self.verdicts.set_verdicts(verdicts)
+        self.verdicts.set_note(note)
+
+    @Slot()
+    def _on_host_tick(self) -> None:
+        if not (self.stream.running or self.video.is_playing()):
+            return
+        now = datetime.now(UTC).timestamp()
+        for group, (cpu, mem) in self.host.sample().items():
+            self.model.add_point(f"host.cpu.{group}", now, cpu)
+            self.model.add_point(f"host.mem.{group}", now, mem)
+        for name, value in self.video.health().items():
+            self.model.add_point(name, now, value)
+
+    # --- view ----------------------------------------------------------------------------------
+    @Slot()
+    def _on_user_moved(self) -> None:
+        self.set_follow(False)
+
+    def set_follow(self, follow: bool) -> None:
+        self.follow = follow
+        self.follow_label.setText("● following live" if follow else "❚❚ paused — End to follow live")
+
+    def follow_live(self) -> None:
+        self.set_follow(True)
+        self.redraw()
+
+    def toggle_pause(self) -> None:
+        self.set_follow(not self.follow)
+
+    def zoom(self, factor: float) -> None:
+        (x0, x1), _ = self.lifecycle.vb.viewRange()
+        mid, half = (x0 + x1) / 2, (x1 - x0) / 2 * factor
+        if self.follow:
+            self.settings.set("settings/follow_span_s", max(10.0, min(86_400.0, (x1 - x0) * factor)))
+        else:
+            self.lifecycle.set_x_range(mid - half, mid + half)
+
+    def show_all(self) -> None:
+        self.set_follow(False)
+        if self.model.has_data:
+            self.lifecycle.set_x_range(self.model.t_min, self.model.t_max)
+            self.lifecycle.vb.setYRange(-1, len(self.model.row_sequences) + 1, padding=0)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+
+    @Slot(object)
+    def _on_alert_selected(self, alert: AlertItem | None) -> None:
+        if alert is None:
+            return
+        self.set_follow(False)
+        for chart in self.charts:
+            chart.highlight_time(alert.t)
+        y = self.model.find_segment(alert.sequence, alert.uri) if alert.sequence is not None or alert.uri else None
+        self.lifecycle.highlight_segment(y)
+        (x0, x1), _ = self.lifecycle.vb.viewRange()
+        half = max(15.0, (x1 - x0) / 2) if math.isfinite(x1 - x0) else 30.0
+        self.lifecycle.set_x_range(alert.t - half, alert.t + half)
+        if y is not None:
+            self.lifecycle.vb.setYRange(y - 12, y + 12, padding=0)
+
+    # --- sessions ------------------------------------------------------------------------------
+    def open_session(self, path: str | Path) -> int:
+        """Replay a recorded session into the charts (no network). Returns the number of events."""
+        self.stop()
+        self.clear()
+        self.replaying = True
+        n = self.ingestor.feed_many(read_events(path))
+        self.model.info["session"] = str(path)
+        self._loaded_session = Path(path)
+        self.redraw()
+        self.show_all()
+        self._update_verdicts()
+        self.status.setText(f"Replayed {n} events from {path}")
+        return n
+
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", str(self.stream.record_dir),
+                                              "hlsmon sessions (*.jsonl *.jsonl.gz);;All files (*)")
+        if path:
+            try:
+                self.open_session(path)
+            except (SessionUnavailable, OSError, ValueError) as exc:
+                QMessageBox.warning(self, "Cannot open session", str(exc))
+
+    def current_session_file(self) -> Path | None:
+        if self.replaying:
+            return getattr(self, "_loaded_session", None)
+        return self.stream.record_path
+
+    def save_session(self, path: str | Path) -> Path:
+        src = self.current_session_file()
+        if src is None or not Path(src).exists():
+            raise FileNotFoundError("no session recorded yet")
+        dst = Path(path)
+        if Path(src).resolve() != dst.resolve():
+            shutil.copyfile(src, dst)
+        return dst
+
+    def save_session_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session as", "session.jsonl", "hlsmon sessions (*.jsonl)")
+        if path:
+            try:
+                self.save_session(path)
+            except OSError as exc:
+                QMessageBox.warning(self, "Cannot save session", str(exc))
+
+    def charts_png(self) -> bytes:
+        """The dashboard (charts and panels) as PNG bytes."""
+        pixmap = self.centralWidget().window().grab()
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        pixmap.save(buf, "PNG")
+        return bytes(data.data())
+
+    def export(self, kind: str, path: str | Path) -> list[Path]:
+        path = Path(path)
+        if kind == "csv":
+            return export_csv(self.model, path)
+        if kind == "json":
+            return [export_json(self.model, path)]
+        if kind == "png":
+            path.write_bytes(self.charts_png())
+            return [path]
+        if kind == "html":
+            return [export_html(self.model, path, self.charts_png())]
+        raise ValueError(kind)
+
+    def _export(self, kind: str) -> None:
+        filters = {"csv": "CSV (*.csv)", "json": "JSON (*.json)", "png": "PNG (*.png)", "html": "HTML (*.html)"}
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}", f"hlsmon.{kind}", filters[kind])
+        if path:
+            files = self.export(kind, path)
+            self.statusBar().showMessage("Wrote " + ", ".join(str(f) for f in files), 8000)
+
+    # --- misc ----------------------------------------------------------------------------------
+    def show_stream_key_helper(self) -> None:
+        dlg = StreamKeyDialog(self.settings.get("settings/stream_server"), self.settings.get("settings/stream_http"),
+                              self.settings.get("settings/stream_key"), self)
+        if dlg.exec():
+            urls = dlg.urls()
+            self.settings.set("settings/stream_server", dlg.server.text())
+            self.settings.set("settings/stream_http", dlg.http.text())
+            self.settings.set("settings/stream_key", dlg.key.text())
+            self.url_bar.set_urls(urls.playlist_url, self.url_bar.urls()[1])
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "hlsmon", "hlsmon — play and monitor live HLS streams: segment lifecycles at "
+                          "origin and CDN, against what the server's settings predict.")
+
+    def _on_color_scheme_changed(self, *args: object) -> None:
+        self.chart_theme = theme_for(app_theme.is_dark(self.settings.get("settings/theme")))
+        for chart in self.charts:
+            chart.apply_theme(self.chart_theme)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() or event.mimeData().hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        md = event.mimeData()
+        urls = [u.toString() for u in md.urls()] if md.hasUrls() else [md.text().strip()]
+        if not urls:
+            return
+        url = urls[0]
+        if url.startswith("file://") and url.endswith((".jsonl", ".jsonl.gz")):
+            self.open_session(url[len("file://"):])
+        else:
+            self.url_bar.set_urls(url, self.url_bar.urls()[1])
+
+    def closeEvent(self, event: object) -> None:
+        self.settings.set_state("geometry", self.saveGeometry())
+        self.settings.set_state("window", self.saveState())
+        self.settings.sync()
+        self.redraw_timer.stop()
+        self.host_timer.stop()
+        self.verdict_timer.stop()
+        self.stream.stop()
+        self.video.shutdown()
+        super().closeEvent(event)
+
+
+def _is_local(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")

@@ -1,0 +1,158 @@
+"""Sessions: open a recorded session (the core's JSON-lines file) and export what the window shows:
+CSV/JSON of lifecycles, series and alerts, and a one-page HTML report with the charts. Qt-free except
+for the PNG passed in as bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import json
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gui.dashboard_model import (
+    EXTINF,
+    FIRST_HI,
+    FIRST_LO,
+    GONE_HI,
+    GONE_LO,
+    LEFT_HI,
+    LEFT_LO,
+    PRED_HI,
+    PRED_LO,
+    SERIES,
+    DashboardModel,
+)
+
+LIFECYCLE_FIELDS = ("endpoint", "msn", "segment", "extinf_s", "first_seen_lo", "first_seen_hi",
+                    "left_lo", "left_hi", "gone_lo", "gone_hi", "predicted_gone_lo", "predicted_gone_hi")
+_COLS = (EXTINF, FIRST_LO, FIRST_HI, LEFT_LO, LEFT_HI, GONE_LO, GONE_HI, PRED_LO, PRED_HI)
+
+
+class SessionUnavailable(RuntimeError):
+    """The core's session reader is missing or the file cannot be read."""
+
+
+def read_events(path: str | Path) -> Iterator[object]:
+    """The events of a recorded session, via the core's reader (monitor.session.read_session)."""
+    try:
+        from monitor.session import read_session
+    except ImportError as exc:
+        raise SessionUnavailable("this build has no session reader (monitor.session)") from exc
+    return iter(read_session(Path(path)))
+
+
+def iso(t: float) -> str:
+    if not math.isfinite(t):
+        return ""
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds")
+
+
+def lifecycle_rows(model: DashboardModel) -> Iterator[dict[str, object]]:
+    for endpoint, table in model.lifecycles.items():
+        cols = [table.col(c) for c in _COLS]
+        for r in range(len(table)):
+            vals = [float(c[r]) for c in cols]
+            row: dict[str, object] = {"endpoint": endpoint, "msn": table.seqs[r], "segment": table.uris[r],
+                                      "extinf_s": vals[0]}
+            for name, v in zip(LIFECYCLE_FIELDS[4:], vals[1:], strict=True):
+                row[name] = iso(v)
+            yield row
+
+
+def export_csv(model: DashboardModel, path: str | Path) -> list[Path]:
+    """Writes ``<stem>-lifecycles.csv``, ``<stem>-series.csv`` and ``<stem>-alerts.csv``."""
+    path = Path(path)
+    stem = path.with_suffix("")
+    out = [Path(f"{stem}-lifecycles.csv"), Path(f"{stem}-series.csv"), Path(f"{stem}-alerts.csv")]
+    with out[0].open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=LIFECYCLE_FIELDS)
+        w.writeheader()
+        w.writerows(lifecycle_rows(model))
+    with out[1].open("w", newline="") as f:
+        w2 = csv.writer(f)
+        w2.writerow(["series", "label", "unit", "time_utc", "value"])
+        for name, buf in model.series.items():
+            label, unit = SERIES.get(name, (name, ""))
+            for t, v in zip(buf.view(0), buf.view(1), strict=True):
+                w2.writerow([name, label, unit, iso(float(t)), f"{v:.6g}"])
+    with out[2].open("w", newline="") as f:
+        w3 = csv.writer(f)
+        w3.writerow(["time_utc", "severity", "code", "endpoint", "msn", "message", "advice"])
+        for a in model.alerts:
+            w3.writerow([iso(a.t), a.severity, a.code, a.endpoint, a.sequence, a.message, a.advice])
+    return out
+
+
+def to_json(model: DashboardModel) -> dict[str, object]:
+    return {
+        "format": "hlsmon-gui-export",
+        "version": 1,
+        "info": model.info,
+        "references": {"hls_fragment": model.refs.hls_fragment, "target_duration": model.refs.target_duration,
+                       "playlist_length": model.refs.playlist_length, **model.refs.values},
+        "lifecycles": list(lifecycle_rows(model)),
+        "series": {name: {"label": SERIES.get(name, (name, ""))[0], "unit": SERIES.get(name, ("", ""))[1],
+                          "t": [round(float(t), 3) for t in buf.view(0)],
+                          "v": [None if math.isnan(v) else round(float(v), 4) for v in buf.view(1)]}
+                   for name, buf in model.series.items()},
+        "alerts": [{"time_utc": iso(a.t), "severity": a.severity, "code": a.code, "endpoint": a.endpoint,
+                    "msn": a.sequence, "message": a.message, "advice": a.advice} for a in model.alerts],
+        "verdicts": [{"topic": v.topic, "status": v.status, "text": v.text, "numbers": v.numbers}
+                     for v in model.verdicts],
+    }
+
+
+def export_json(model: DashboardModel, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_text(json.dumps(to_json(model), indent=1))
+    return path
+
+
+def _summary(model: DashboardModel) -> list[tuple[str, str]]:
+    rows = [("Session", f"{iso(model.t_min)} → {iso(model.t_max)}" if model.has_data else "empty")]
+    for k, v in model.info.items():
+        rows.append((k, v))
+    for endpoint, table in model.lifecycles.items():
+        gone = table.col(GONE_HI)
+        left = table.col(LEFT_HI)
+        lag = gone - left
+        lag = lag[~(lag != lag)]
+        txt = f"{len(table)} segments"
+        if len(lag):
+            txt += f"; deleted {float(sorted(lag)[len(lag) // 2]):.1f} s (median) after leaving the playlist"
+        rows.append((f"Segments at {endpoint}", txt))
+    rows.append(("Alerts", str(len(model.alerts))))
+    return rows
+
+
+def export_html(model: DashboardModel, path: str | Path, charts_png: bytes | None = None) -> Path:
+    """A one-page report: summary, charts image, verdicts, alerts."""
+    path = Path(path)
+    e = html.escape
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>hlsmon report</title>",
+             "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+             "img{max-width:100%;border:1px solid #ccc}.warning{color:#a36b00}.error,.critical{color:#b00020}"
+             "</style></head><body><h1>hlsmon report</h1><table>"]
+    parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _summary(model)]
+    parts.append("</table>")
+    if charts_png:
+        parts.append(f"<h2>Charts</h2><img alt='charts' src='data:image/png;base64,"
+                     f"{base64.b64encode(charts_png).decode()}'>")
+    parts.append("<h2>Verdicts</h2><table><tr><th>topic</th><th>verdict</th><th>in plain words</th>"
+                 "<th>numbers</th></tr>")
+    parts += [f"<tr><td>{e(v.topic)}</td><td>{e(v.status)}</td><td>{e(v.text)}</td><td>{e(v.numbers)}</td></tr>"
+              for v in model.verdicts]
+    parts.append("</table><h2>Alerts</h2><table><tr><th>time (UTC)</th><th>severity</th><th>where</th>"
+                 "<th>what happened</th><th>advice</th></tr>")
+    parts += [f"<tr class='{e(a.severity)}'><td>{e(iso(a.t))}</td><td>{e(a.severity)}</td><td>{e(a.endpoint)}</td>"
+              f"<td>{e(a.message)}</td><td>{e(a.advice)}</td></tr>" for a in model.alerts]
+    parts.append(f"</table><p>Generated {e(datetime.now(UTC).isoformat(timespec='seconds'))} by hlsmon.</p>"
+                 "</body></html>")
+    path.write_text("".join(parts))
+    return path

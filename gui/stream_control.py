@@ -1,0 +1,136 @@
+"""Starts and stops the monitoring core for the window (one Monitor, one MonitorBridge) and the lab."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
+
+from gui.monitor_bridge import LabBridge, MonitorBridge
+
+log = logging.getLogger(__name__)
+
+
+def default_record_dir(configured: str = "") -> Path:
+    if configured:
+        return Path(configured)
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".local/share/hlsmon") / "sessions"
+
+
+class StreamControl(QObject):
+    """Owns the running Monitor. ``event_received`` (GUI thread) carries every core event."""
+
+    event_received = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, record_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.record_dir = record_dir
+        self.bridge = MonitorBridge()
+        self.bridge.event_received.connect(self._on_bridge_event, Qt.ConnectionType.QueuedConnection)
+        self.monitor: object | None = None
+        self.record_path: Path | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.monitor is not None
+
+    def start(self, origin: str, cdn: str = "") -> bool:
+        self.stop()
+        try:
+            from monitor.monitor import Monitor
+            from monitor.records import EndpointConfig, MonitorConfig
+        except ImportError as exc:
+            self.failed.emit(f"The monitoring core is not available: {exc}")
+            return False
+        endpoints = [EndpointConfig(name="origin", url=origin)]
+        if cdn:
+            endpoints.append(EndpointConfig(name="cdn", url=cdn, reference="origin"))
+        self.record_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.record_path = self.record_dir / f"session-{stamp}.jsonl"
+        config = MonitorConfig(endpoints=tuple(endpoints), record_path=self.record_path)
+        try:
+            self.monitor = Monitor(config, on_event=self.bridge.on_event)
+            self.monitor.start()
+        except Exception as exc:
+            log.exception("monitor failed to start")
+            self.monitor = None
+            self.failed.emit(f"Could not start monitoring: {exc}")
+            return False
+        return True
+
+    def stop(self) -> None:
+        mon, self.monitor = self.monitor, None
+        if mon is not None:
+            try:
+                mon.close()
+            except Exception:
+                log.exception("monitor close failed")
+
+    @Slot(object)
+    def _on_bridge_event(self, event: object) -> None:
+        if self.monitor is not None:
+            self.event_received.emit(event)
+
+
+class LabControl(QObject):
+    """Starts the lab (engineer A's lab.stack.Lab) off the GUI thread; ``ready`` carries the Lab."""
+
+    ready = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, **overrides: object) -> None:
+        super().__init__(parent)
+        self.overrides = overrides
+        self.lab: object | None = None
+        self.bridge = LabBridge()
+        self.bridge.lab_ready.connect(self._on_lab_ready, Qt.ConnectionType.QueuedConnection)
+        self.bridge.lab_failed.connect(self._on_lab_failed, Qt.ConnectionType.QueuedConnection)
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._stop_event = threading.Event()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="lab-start", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        """Starts the lab, then stays alive until stop(): the lab's children get PDEATHSIG when the
+        *thread* that started them ends, so the same thread must live as long as the lab and stop it."""
+        lab = None
+        try:
+            from lab.stack import Lab, LabConfig
+
+            lab = Lab(LabConfig(**self.overrides))
+            self.lab = lab
+            lab.start()
+        except Exception as exc:
+            log.exception("lab failed")
+            self.bridge.on_failed(str(exc))
+            if lab is not None:
+                lab.stop()
+            return
+        self.bridge.on_ready(lab)
+        self._stop_event.wait()
+        lab.stop()
+
+    @Slot(object)
+    def _on_lab_ready(self, lab: object) -> None:
+        if not self._stopping:
+            self.ready.emit(lab)
+
+    @Slot(str)
+    def _on_lab_failed(self, message: str) -> None:
+        self.failed.emit(message)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._stop_event.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+        self.lab = None

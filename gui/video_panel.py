@@ -1,0 +1,199 @@
+"""``VideoPanel``: the libVLC video in a native child widget, with health polled for display.
+
+The panel owns a ``VlcPlayer`` (player/vlc_player.py, Qt-free) and a native ``QFrame`` it renders into. The
+window handle is bound once the frame is shown (``winId()`` of a visible native widget). A ``QTimer`` on
+the GUI thread polls ``player.health()/latency()/live_edge()`` (frozen dataclasses) and emits nothing
+across threads: other widgets read ``panel.health()`` etc. or connect to ``status_changed`` (emitted from
+the GUI thread only). Nothing is painted over the video (no overlay); the status line is a plain label
+under it (hide it with ``show_status=False``).
+
+Shutdown: call ``close_player()`` (also done in ``closeEvent``) before the window is destroyed; it stops
+the timer, then the player (stop → detach → log_unset → release), while the native window still exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from player.health import PlayerHealth
+from player.live_edge import LiveEdgeConfig, LiveEdgeStatus
+from player.vlc_player import LatencyStatus, VlcPlayer, install_hint, is_available
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 250
+
+
+def default_qt_platform() -> None:
+    """libVLC embeds only into X11 windows on Linux: default Qt to xcb (XWayland) unless the user chose."""
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+
+
+default_qt_platform()  # effective if this module is imported before the QApplication is created
+
+
+class _VideoSurface(QFrame):
+    """A native child window libVLC draws into; Qt never paints over it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground, True)
+        self.setUpdatesEnabled(False)
+        self.setStyleSheet("background: black;")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 180)
+
+
+class VideoPanel(QWidget):
+    """Video of ``play(url)`` with health; without libVLC it shows the install hint instead."""
+
+    status_changed = Signal()  # emitted from the GUI thread after each poll
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        live_edge: LiveEdgeConfig | None = None,
+        audio: bool = True,
+        show_status: bool = True,
+        player_options: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(parent)
+        self._player: VlcPlayer | None = None
+        self._bound = False
+        self._pending_url: str | None = None
+        self._health: PlayerHealth | None = None
+        self._latency: LatencyStatus | None = None
+        self._edge: LiveEdgeStatus | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.status_label = QLabel(self)
+        self.status_label.setVisible(show_status)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if is_available():
+            self.surface: QWidget = _VideoSurface(self)
+            self._player = VlcPlayer(live_edge=live_edge, audio=audio, options=player_options)
+            self.status_label.setText("idle")
+        else:
+            self.surface = QLabel(install_hint(), self)
+            self.surface.setWordWrap(True)
+            self.surface.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.status_label.setText("playback unavailable: monitoring only")
+        layout.addWidget(self.surface, 1)
+        layout.addWidget(self.status_label)
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    # --- API for the main window ------------------------------------------------------------------
+    @property
+    def available(self) -> bool:
+        return self._player is not None
+
+    @property
+    def player(self) -> VlcPlayer | None:
+        return self._player
+
+    def play(self, url: str) -> None:
+        """Start (or queue until the panel is shown) playback of ``url``; waits for the stream if not live."""
+        if self._player is None:
+            return
+        self._pending_url = url
+        self._bind_if_shown()
+
+    def stop(self) -> None:
+        self._pending_url = None
+        if self._player is not None:
+            self._player.stop()
+
+    def set_mute(self, muted: bool) -> None:
+        if self._player is not None:
+            self._player.set_mute(muted)
+
+    def set_volume(self, percent: int) -> None:
+        if self._player is not None:
+            self._player.set_volume(percent)
+
+    def set_target_latency(self, seconds: float | None) -> None:
+        if self._player is not None:
+            self._player.set_target_latency(seconds)
+
+    def health(self) -> PlayerHealth | None:
+        return self._health
+
+    def latency(self) -> LatencyStatus | None:
+        return self._latency
+
+    def live_edge(self) -> LiveEdgeStatus | None:
+        return self._edge
+
+    def close_player(self) -> None:
+        """Stop polling and release libVLC while the native window still exists. Idempotent."""
+        self._timer.stop()
+        if self._player is not None:
+            player, self._player = self._player, None
+            player.close()
+
+    # --- Qt plumbing --------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._bind_if_shown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.close_player()
+        super().closeEvent(event)
+
+    def _bind_if_shown(self) -> None:
+        if self._player is None or not self.surface.isVisible():
+            return
+        if not self._bound:
+            self._player.bind_window(int(self.surface.winId()))
+            self._bound = True
+            self._timer.start()
+        if self._pending_url is not None:
+            self._player.play(self._pending_url)
+            self._pending_url = None
+
+    def _poll(self) -> None:
+        if self._player is None:
+            return
+        self._health = self._player.health()
+        self._latency = self._player.latency()
+        self._edge = self._player.live_edge()
+        self.status_label.setText(format_status(self._health, self._latency, self._edge))
+        self.status_changed.emit()
+
+
+def format_status(health: PlayerHealth, latency: LatencyStatus | None, edge: LiveEdgeStatus | None) -> str:
+    """One status line: state, latency (measured or estimate) vs target, fps, rebuffers, freezes, PCR."""
+    parts = [health.state if not health.waiting_reason else f"{health.state}: {health.waiting_reason}"]
+    sample = latency.latest if latency else None
+    if sample is not None:
+        label = "latency" if sample.source == "strip" else f"latency ({sample.source})"
+        text = f"{label} {sample.latency_s:.2f} s"
+        if edge is not None and edge.target_s is not None:
+            text += f" / target {edge.target_s:.1f} s ({edge.mode}, {edge.rate:.2f}×)"
+        parts.append(text)
+    if health.displayed_fps is not None:
+        parts.append(f"{health.displayed_fps:.1f} fps")
+    if health.ttff_s is not None:
+        parts.append(f"first frame {health.ttff_s:.2f} s")
+    parts.append(f"rebuffers {health.rebuffer_count} ({health.rebuffer_total_s:.1f} s)")
+    parts.append(f"freezes {health.freeze_count}")
+    if health.pcr_late_count:
+        parts.append(f"PCR late ×{health.pcr_late_count}")
+    if health.current_segment:
+        parts.append(f"seg {health.current_segment}")
+    if health.stream_lost and health.lost_reason:
+        parts.append(f"lost: {health.lost_reason}")
+    return " · ".join(parts)

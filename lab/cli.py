@@ -1,0 +1,173 @@
+"""``hlsmon lab``: run the operators' stack (nginx-rtmp + an OBS stand-in) on 127.0.0.1 until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from lab.process import ProcessFailed
+from lab.stack import FRAGMENT_NAMINGS, ORIGINS, Lab, LabConfig, LabError
+
+log = logging.getLogger(__name__)
+
+HELP = "run the streaming lab (nginx-rtmp + OBS stand-in publisher) on 127.0.0.1"
+_D = LabConfig()
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"size must look like 640x360, got {text!r}") from exc
+    return width, height
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    net = parser.add_argument_group("network (127.0.0.1 only; 0 = pick a free port)")
+    net.add_argument("--rtmp-port", type=int, default=0, metavar="PORT", help="RTMP port (default: free port)")
+    net.add_argument("--http-port", type=int, default=0, metavar="PORT", help="HTTP port (default: free port)")
+    net.add_argument("--stream-key", default=_D.stream_key, metavar="KEY",
+                     help=f"stream key, names the playlist (default {_D.stream_key})")
+
+    origin = parser.add_argument_group("origin (nginx-rtmp, like the tutorial)")
+    origin.add_argument("--origin", choices=ORIGINS, default=_D.origin, help="origin server (default nginx)")
+    origin.add_argument("--fragment", type=float, default=_D.fragment_s, metavar="S",
+                        help=f"hls_fragment in seconds (default {_D.fragment_s:g}; tutorial: 3)")
+    origin.add_argument("--playlist-length", type=float, default=_D.playlist_length_s, metavar="S",
+                        help=f"hls_playlist_length in seconds (default {_D.playlist_length_s:g}; tutorial: 5)")
+    origin.add_argument("--cleanup", action=argparse.BooleanOptionalAction, default=_D.cleanup,
+                        help="hls_cleanup (default on)")
+    origin.add_argument("--nested", action=argparse.BooleanOptionalAction, default=_D.nested,
+                        help="hls_nested: <key>/index.m3u8 instead of <key>.m3u8 (default off)")
+    origin.add_argument("--fragment-naming", choices=FRAGMENT_NAMINGS, default=_D.fragment_naming,
+                        help="hls_fragment_naming (default sequential)")
+    origin.add_argument("--no-cache-control", dest="cache_control", action="store_false",
+                        help="drop 'Cache-Control: no-cache' from HTTP responses")
+    origin.add_argument("--no-cors", dest="cors", action="store_false",
+                        help="drop 'Access-Control-Allow-Origin: *'")
+    origin.add_argument("--no-mime", dest="mime", action="store_false",
+                        help="serve .m3u8/.ts as application/octet-stream")
+
+    pub = parser.add_argument_group("publisher (stands in for OBS)")
+    pub.add_argument("--keyint", type=float, default=_D.keyint_s, metavar="S",
+                     help=f"keyframe interval in seconds (default {_D.keyint_s:g})")
+    pub.add_argument("--fps", type=int, default=_D.fps, help=f"frame rate (default {_D.fps})")
+    pub.add_argument("--size", type=_size, default=_D.size, metavar="WxH",
+                     help=f"picture size (default {_D.size[0]}x{_D.size[1]})")
+    pub.add_argument("--bitrate", type=int, default=_D.bitrate_kbps, metavar="KBPS",
+                     help=f"video bitrate in kbit/s (default {_D.bitrate_kbps})")
+    pub.add_argument("--no-audio", dest="audio", action="store_false", help="no tone")
+    pub.add_argument("--no-publish", dest="publish", action="store_false",
+                     help="start the origin only and wait for OBS to publish")
+
+    run = parser.add_argument_group("run")
+    run.add_argument("--workdir", type=Path, default=None,
+                     help="keep configs, logs and HLS files here (default: a temp dir, removed at exit)")
+    run.add_argument("--truth", type=Path, default=None, metavar="FILE",
+                     help="write the ground truth (JSON lines) here (default <workdir>/truth.jsonl)")
+    run.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
+
+
+def config_from_args(args: argparse.Namespace) -> LabConfig:
+    """The ``LabConfig`` for parsed ``hlsmon lab`` arguments (others may add fields to ``extras``)."""
+    return LabConfig(
+        rtmp_port=args.rtmp_port,
+        http_port=args.http_port,
+        workdir=args.workdir,
+        truth_path=args.truth.resolve() if args.truth else None,
+        stream_key=args.stream_key,
+        origin=args.origin,
+        fragment_s=args.fragment,
+        playlist_length_s=args.playlist_length,
+        cleanup=args.cleanup,
+        nested=args.nested,
+        fragment_naming=args.fragment_naming,
+        cache_control=args.cache_control,
+        cors=args.cors,
+        mime=args.mime,
+        keyint_s=args.keyint,
+        fps=args.fps,
+        size=args.size,
+        bitrate_kbps=args.bitrate,
+        audio=args.audio,
+        publish=args.publish,
+    )
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM us when our parent dies (the children then follow via their own PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_args(args)
+        config.validate()
+    except ValueError as exc:
+        sys.stderr.write(f"hlsmon lab: {exc}\n")
+        return 2
+    stop = threading.Event()
+    started = threading.Event()
+    parent = os.getppid()
+    _die_with_parent()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %s: stopping the lab", signum)
+        stop.set()
+        if not started.is_set():
+            raise KeyboardInterrupt  # abort a start in progress (Lab.start stops what it started)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    lab = Lab(config)
+    try:
+        sys.stdout.write(f"hlsmon lab: starting nginx-rtmp and the publisher in {lab.workdir} ...\n")
+        sys.stdout.flush()
+        try:
+            lab.start()
+        except (LabError, ProcessFailed, ValueError) as exc:
+            sys.stderr.write(f"hlsmon lab: failed to start.\n{exc}\n")
+            return 1
+        except KeyboardInterrupt:
+            return 130
+        started.set()
+        if stop.is_set():
+            return 0
+        sys.stdout.write(lab.describe() + "\n")
+        if not config.publish:
+            sys.stdout.write("Waiting for OBS to publish (nothing is served until the first fragment closes).\n")
+        sys.stdout.write("Stop with Ctrl-C" + (f" (or after {args.duration:g} s)" if args.duration else "") + ".\n")
+        sys.stdout.flush()
+        return _wait(lab, stop, args.duration, parent)
+    finally:
+        lab.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sys.stdout.write("hlsmon lab: stopped.\n")
+        sys.stdout.flush()
+
+
+def _wait(lab: Lab, stop: threading.Event, duration: float | None, parent: int) -> int:
+    deadline = time.monotonic() + duration if duration else None
+    while not stop.is_set():
+        if deadline is not None and time.monotonic() >= deadline:
+            return 0
+        if os.getppid() != parent:  # parent died and we were re-parented
+            log.warning("parent process %d is gone; stopping the lab", parent)
+            return 0
+        try:
+            lab.check_alive()
+        except ProcessFailed as exc:
+            sys.stderr.write(f"hlsmon lab: a part of the lab died.\n{exc}\n")
+            return 1
+        stop.wait(0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic())))
+    return 0

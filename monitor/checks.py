@@ -1,0 +1,356 @@
+"""Checks and alerts (pure): the RFC 8216 rules, CDN staleness, URI reuse, stream state, HTTP hygiene.
+
+Alert on what is really wrong. Peers' users complain most about false alarms, so:
+
+* conditions are *latched*: an alert fires once when a condition starts and re-arms only after the
+  condition has cleared (no alert storm every poll);
+* timing rules use the conservative end of every uncertainty window (a segment is "deleted too
+  early" only if even the latest instant it could have been deleted is before the earliest possible
+  deadline);
+* transport failures need two consecutive failures before an alert (one lost poll is noise);
+* window rules apply only once the server has started removing segments (a growing playlist during
+  warm-up is legitimate), and a playlist that grows at the same media sequence is fine (Eyevinn #21).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from monitor.records import Alert, PlaylistSnapshot, RequestRecord, SegmentLifecycle, Severity
+
+PLAYLIST_TYPES = frozenset(
+    {"application/vnd.apple.mpegurl", "application/x-mpegurl", "audio/mpegurl", "audio/x-mpegurl"}
+)
+SEGMENT_TYPES_OK = ("video/", "audio/", "application/octet-stream", "binary/octet-stream", "application/mp4")
+STALE_FACTOR = 1.5  # RFC 8216 §6.2.1 / bis-22 §6.3.4: 1.5 x target duration
+
+
+def round_half_up(value: float) -> int:
+    return math.floor(value + 0.5)
+
+
+def _media_type(rec: RequestRecord) -> str:
+    return rec.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def cache_lifetime_s(cache_control: str | None) -> float | None:
+    """How long a shared cache may keep the response; None when the header forbids caching."""
+    if cache_control is None:
+        return math.inf  # no header: the CDN applies its default TTL (CloudFront: 24 h)
+    directives = {}
+    for part in cache_control.lower().split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.strip()] = value.strip().strip('"')
+    if {"no-cache", "no-store", "private"} & directives.keys():
+        return None
+    for name in ("s-maxage", "max-age"):
+        if name in directives:
+            try:
+                return float(directives[name])
+            except ValueError:
+                return math.inf
+    return math.inf
+
+
+@dataclass
+class _Latch:
+    active: set[str] = field(default_factory=set)
+
+    def fire(self, key: str) -> bool:
+        if key in self.active:
+            return False
+        self.active.add(key)
+        return True
+
+    def clear(self, key: str) -> None:
+        self.active.discard(key)
+
+
+class EndpointChecker:
+    """Checks for one endpoint. ``now`` gives (mono, utc) for the alert stamps."""
+
+    def __init__(self, endpoint: str, now: Callable[[], tuple[float, datetime]], *, is_cdn: bool = False) -> None:
+        self.endpoint = endpoint
+        self._now = now
+        self.is_cdn = is_cdn
+        self._latch = _Latch()
+        self._failures = 0
+        self._was_live = False
+        self._gone = False
+        self._ended = False
+        self._td_first: float | None = None
+        self._removing = False
+        self._last_new_lo: float | None = None  # earliest instant the newest segment may have appeared
+        self._max_playlist_s = 0.0
+        self._validators: dict[str, tuple[str | None, str | None, str | None]] = {}
+
+    # ---- helpers -----------------------------------------------------------------------------------
+    def _alert(self, severity: Severity, code: str, message: str, *, evidence: dict | None = None,
+               advice: str = "", msn: int | None = None, spec: str | None = None) -> Alert:
+        mono, utc = self._now()
+        return Alert(endpoint=self.endpoint, severity=severity, code=code, message=message, mono=mono, utc=utc,
+                     evidence=evidence or {}, advice=advice, msn=msn, spec=spec)
+
+    # ---- playlist requests ---------------------------------------------------------------------------
+    def on_playlist_request(self, rec: RequestRecord, parse_error: str | None,
+                            target_duration: float | None) -> list[Alert]:
+        out: list[Alert] = []
+        if rec.status is None or rec.status >= 400 or parse_error:
+            self._failures += 1
+        else:
+            self._failures = 0
+        if rec.status is None:
+            if self._failures >= 2 and self._latch.fire("unreachable"):
+                out.append(self._alert(Severity.ERROR, "unreachable", f"Playlist unreachable: {rec.error}",
+                                       evidence={"url": rec.url, "error": rec.error, "failures": self._failures},
+                                       advice="Check that the server is running and the URL is right."))
+            return out
+        self._latch.clear("unreachable")
+        if rec.status in (404, 410):
+            if self._was_live and not self._gone:
+                self._gone = True
+                out.append(self._alert(Severity.ERROR, "playlist_gone",
+                                       f"The playlist is gone (HTTP {rec.status}): the stream stopped or was removed.",
+                                       evidence={"url": rec.url, "status": rec.status},
+                                       advice="Check the publisher (OBS) and the origin; nginx-rtmp deletes a "
+                                       "playlist about one playlist length after the last update."))
+            elif not self._was_live and self._failures >= 2 and self._latch.fire("http_error"):
+                out.append(self._alert(Severity.ERROR, "http_error", f"Playlist request failed: HTTP {rec.status}.",
+                                       evidence={"url": rec.url, "status": rec.status},
+                                       advice="Check the URL (stream key, path)."))
+            return out
+        if rec.status >= 400:
+            if self._failures >= 2 and self._latch.fire("http_error"):
+                out.append(self._alert(Severity.ERROR if rec.status >= 500 else Severity.WARNING, "http_error",
+                                       f"Playlist request failed: HTTP {rec.status}.",
+                                       evidence={"url": rec.url, "status": rec.status}))
+            return out
+        self._latch.clear("http_error")
+        if parse_error:
+            if self._failures >= 2 and self._latch.fire("bad_playlist"):
+                out.append(self._alert(Severity.ERROR, "bad_playlist", f"Not a usable playlist: {parse_error}",
+                                       evidence={"url": rec.final_url or rec.url, "status": rec.status,
+                                                 "content_type": rec.headers.get("content-type")}))
+            return out
+        self._latch.clear("bad_playlist")
+        out += self._header_checks(rec, target_duration)
+        return out
+
+    def _header_checks(self, rec: RequestRecord, td: float | None) -> list[Alert]:
+        out: list[Alert] = []
+        ctype = _media_type(rec)
+        if ctype not in PLAYLIST_TYPES and self._latch.fire("content_type"):
+            out.append(self._alert(Severity.WARNING, "content_type",
+                                   f"Playlist served as {ctype or 'no Content-Type'!r} instead of "
+                                   "application/vnd.apple.mpegurl.",
+                                   evidence={"content_type": rec.headers.get("content-type"), "url": rec.url},
+                                   advice="Add `types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }` "
+                                   "to the nginx http location.", spec="RFC 8216 §4"))
+        if "access-control-allow-origin" not in rec.headers and self._latch.fire("cors"):
+            out.append(self._alert(Severity.WARNING, "cors",
+                                   "No Access-Control-Allow-Origin header: browser players (hls.js) on other "
+                                   "sites cannot load this stream.",
+                                   evidence={"url": rec.url, "headers": dict(rec.headers)},
+                                   advice="add_header Access-Control-Allow-Origin * always; (and let the CDN "
+                                   "forward/cache on Origin)."))
+        if not self.is_cdn:
+            life = cache_lifetime_s(rec.headers.get("cache-control"))
+            limit = (td or 2.0) / 2
+            if life is not None and life > limit and self._latch.fire("cacheable_playlist"):
+                text = rec.headers.get("cache-control")
+                out.append(self._alert(Severity.WARNING, "cacheable_playlist",
+                                       f"The playlist's Cache-Control ({text or 'absent'}) lets a CDN keep it "
+                                       f"longer than half a target duration ({limit:g} s): viewers would get a "
+                                       "stale playlist.",
+                                       evidence={"cache-control": text, "target_duration": td},
+                                       advice="add_header Cache-Control no-cache; on the playlist location "
+                                       "(or max-age of at most TD/2)."))
+        return out
+
+    # ---- snapshots --------------------------------------------------------------------------------------
+    def on_snapshot(self, snap: PlaylistSnapshot, prev: PlaylistSnapshot | None,
+                    new: list[SegmentLifecycle], reset: bool, uri_changed: list[tuple[int, str, str]]) -> list[Alert]:
+        out: list[Alert] = []
+        if self._gone:
+            self._gone = False
+            out.append(self._alert(Severity.INFO, "stream_back", "The playlist is back: the stream is live again.",
+                                   evidence={"media_sequence": snap.media_sequence}))
+        self._was_live = True
+        self._max_playlist_s = max(self._max_playlist_s, snap.duration_s)
+        td = snap.target_duration
+        if td is None:
+            if self._latch.fire("no_target"):
+                out.append(self._alert(Severity.ERROR, "no_target_duration", "EXT-X-TARGETDURATION is missing.",
+                                       spec="RFC 8216 §4.3.3.1"))
+            return out
+        out += self._spec_rules(snap, prev, new, reset, uri_changed, td)
+        if new:
+            # the latest instant the newest segment may have appeared: never a false "stale"
+            self._last_new_lo = max(lf.first_seen.hi for lf in new)
+            self._latch.clear("stale")
+        if snap.endlist and not self._ended:
+            self._ended = True
+            out.append(self._alert(Severity.INFO, "stream_ended", "The stream ended (EXT-X-ENDLIST).",
+                                   evidence={"last_msn": snap.last_msn}))
+        elif not snap.endlist and self._ended:
+            self._ended = False
+        return out
+
+    def _spec_rules(self, snap: PlaylistSnapshot, prev: PlaylistSnapshot | None, new: list[SegmentLifecycle],
+                    reset: bool, uri_changed: list[tuple[int, str, str]], td: float) -> list[Alert]:
+        out: list[Alert] = []
+        for seg in snap.segments:
+            if any(lf.msn == seg.msn for lf in new) and round_half_up(seg.duration) > td:
+                out.append(self._alert(Severity.ERROR, "extinf_over_target",
+                                       f"Segment {seg.msn} lasts {seg.duration:.3f} s, more than the target "
+                                       f"duration {td:g} s once rounded.",
+                                       evidence={"msn": seg.msn, "extinf": seg.duration, "target_duration": td},
+                                       advice="Keyframes too far apart? Set the encoder keyframe interval so it "
+                                       "divides the fragment length (OBS: Keyframe Interval).",
+                                       msn=seg.msn, spec="RFC 8216 §4.3.3.1"))
+        if prev is not None and not reset and prev.target_duration is not None and td != prev.target_duration:
+            out.append(self._alert(Severity.WARNING, "target_changed",
+                                   f"EXT-X-TARGETDURATION changed from {prev.target_duration:g} to {td:g}.",
+                                   evidence={"before": prev.target_duration, "after": td},
+                                   advice="The target duration must not change; nginx-rtmp recomputes it from the "
+                                   "longest listed fragment, so a long GOP changes it.", spec="RFC 8216 §6.2.1"))
+        if reset and prev is not None:
+            out.append(self._alert(Severity.ERROR, "msn_back",
+                                   f"Media sequence went back from {prev.media_sequence} to {snap.media_sequence}: "
+                                   "the stream restarted and segment URLs may be reused.",
+                                   evidence={"before": prev.media_sequence, "after": snap.media_sequence},
+                                   advice="Players may stall. Keep hls_continuous on, or use unique names "
+                                   "(hls_fragment_naming system).", spec="RFC 8216 §6.2.2"))
+        if prev is not None and not reset:
+            removed = snap.media_sequence - prev.media_sequence
+            if removed > 0:
+                self._removing = True
+            if snap.media_sequence > prev.last_msn + 1:
+                out.append(self._alert(Severity.WARNING, "msn_jump",
+                                       f"Media sequence jumped from {prev.media_sequence} to {snap.media_sequence}: "
+                                       f"{snap.media_sequence - prev.last_msn - 1} segment(s) came and went between "
+                                       "two polls.",
+                                       evidence={"before": prev.media_sequence, "after": snap.media_sequence,
+                                                 "previous_last": prev.last_msn}))
+            if (self._removing and removed > 0 and not snap.endlist
+                    and snap.duration_s < 3 * td - 1e-6):
+                if self._latch.fire("window_short"):
+                    out.append(self._alert(Severity.WARNING, "window_short",
+                                           f"The playlist holds {snap.duration_s:.1f} s, less than 3 x target "
+                                           f"duration ({3 * td:g} s).",
+                                           evidence={"window_s": snap.duration_s, "segments": len(snap.segments),
+                                                     "target_duration": td},
+                                           advice="Raise hls_playlist_length to at least 3 x hls_fragment.",
+                                           spec="RFC 8216 §6.2.2"))
+            elif snap.duration_s >= 3 * td:
+                self._latch.clear("window_short")
+        for msn, old, newuri in uri_changed:
+            out.append(self._alert(Severity.ERROR, "uri_changed_same_msn",
+                                   f"Segment {msn} changed URI between two reloads.",
+                                   evidence={"msn": msn, "before": old, "after": newuri}, msn=msn,
+                                   spec="RFC 8216bis §6.3.4"))
+        return out
+
+    # ---- periodic ------------------------------------------------------------------------------------------
+    def on_tick(self, now: float, target_duration: float | None, endlist: bool) -> list[Alert]:
+        if endlist or not target_duration or self._last_new_lo is None or self._gone:
+            return []
+        since = now - self._last_new_lo
+        if since > STALE_FACTOR * target_duration and self._latch.fire("stale"):
+            return [self._alert(Severity.WARNING, "playlist_stale",
+                                f"No new segment for {since:.1f} s (more than 1.5 x target duration "
+                                f"{target_duration:g} s).",
+                                evidence={"since_s": round(since, 3), "target_duration": target_duration},
+                                advice="The publisher may have stopped or the origin is overloaded.",
+                                spec="RFC 8216 §6.2.1")]
+        return []
+
+    @property
+    def max_playlist_s(self) -> float:
+        return self._max_playlist_s
+
+    def stalled(self) -> bool:
+        return "stale" in self._latch.active
+
+    # ---- segments -------------------------------------------------------------------------------------------
+    def on_gone(self, life: SegmentLifecycle) -> list[Alert]:
+        """RFC 8216 §6.2.2: available for (segment duration + longest playlist duration) after removal."""
+        if life.left is None or life.gone is None:
+            return []
+        required = life.extinf + self._max_playlist_s
+        available_at_most = life.gone.hi - life.left.lo
+        if available_at_most < required:
+            return [self._alert(Severity.ERROR, "deleted_too_early",
+                                f"Segment {life.msn} was deleted at most {available_at_most:.1f} s after leaving "
+                                f"the playlist; the spec requires {required:.1f} s (duration + playlist).",
+                                evidence={"msn": life.msn, "uri": life.uri, "available_s": round(available_at_most, 3),
+                                          "required_s": round(required, 3), "status": life.gone_status},
+                                advice="Players that are behind will get 404s. Keep segments longer "
+                                "(nginx-rtmp: hls_playlist_length; ffmpeg: hls_delete_threshold).",
+                                msn=life.msn, spec="RFC 8216 §6.2.2")]
+        return []
+
+    def on_segment_response(self, life: SegmentLifecycle | None, rec: RequestRecord, listed: bool) -> list[Alert]:
+        out: list[Alert] = []
+        if rec.status in (403, 404, 410) and listed:
+            out.append(self._alert(Severity.ERROR, "segment_missing",
+                                   f"Segment {rec.msn} is listed but answers HTTP {rec.status}.",
+                                   evidence={"msn": rec.msn, "url": rec.url, "status": rec.status},
+                                   advice="The origin deletes segments that are still listed (cleanup too "
+                                   "aggressive or GOP too long).", msn=rec.msn, spec="RFC 8216 §6.2.1"))
+        if rec.status == 200:
+            ctype = _media_type(rec)
+            if ctype and not ctype.startswith(SEGMENT_TYPES_OK) and self._latch.fire("segment_content_type"):
+                out.append(self._alert(Severity.WARNING, "content_type",
+                                       f"Segments served as {ctype!r} instead of video/mp2t or video/mp4.",
+                                       evidence={"content_type": ctype, "url": rec.url}))
+        if rec.status == 200 and rec.url:
+            out += self._reuse_check(rec)
+        return out
+
+    def _reuse_check(self, rec: RequestRecord) -> list[Alert]:
+        validators = (rec.headers.get("etag"), rec.headers.get("content-length"), rec.headers.get("last-modified"))
+        if validators == (None, None, None):
+            return []
+        old = self._validators.get(rec.url)
+        self._validators[rec.url] = validators
+        if old is None or old == validators:
+            return []
+        changed = [name for name, a, b in zip(("etag", "size", "last-modified"), old, validators, strict=True)
+                   if a is not None and b is not None and a != b]
+        if not changed:
+            return []
+        return [self._alert(Severity.WARNING, "uri_reused",
+                            f"Segment URL reused with different content ({', '.join(changed)} changed): a CDN "
+                            "may serve the old bytes.",
+                            evidence={"url": rec.url, "before": list(old), "after": list(validators)},
+                            advice="Use unique segment names across restarts (nginx-rtmp: hls_fragment_naming "
+                            "system) or purge the CDN.", msn=rec.msn)]
+
+    def forget_validators(self) -> None:
+        self._validators.clear()
+
+
+def cdn_stale_alert(checker: EndpointChecker, *, cdn: PlaylistSnapshot, origin_first_seen_hi: float | None,
+                    now: float, reference: str) -> Alert | None:
+    """CDN serving a stale playlist: the origin listed the CDN's next segment more than one TD ago."""
+    td = cdn.target_duration or 2.0
+    key = "cdn_stale"
+    if origin_first_seen_hi is None:
+        checker._latch.clear(key)
+        return None
+    lag = now - origin_first_seen_hi
+    if lag <= td:
+        checker._latch.clear(key)
+        return None
+    if not checker._latch.fire(key):
+        return None
+    return checker._alert(Severity.WARNING, "stale_cdn_playlist",
+                          f"The CDN serves a playlist {lag:.1f} s behind the origin ({reference}): more than one "
+                          f"target duration ({td:g} s).",
+                          evidence={"cdn_last_msn": cdn.last_msn, "behind_s": round(lag, 3), "age": cdn.age_s},
+                          advice="Lower the playlist TTL at the CDN (Cache-Control max-age ≤ TD/2 on the origin, "
+                          "or a cache policy that honours no-cache).")

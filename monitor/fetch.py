@@ -1,0 +1,179 @@
+"""HTTP requests with explicit timeouts and full timing, turned into :class:`RequestRecord`.
+
+One ``requests.Session`` per poller thread (sessions are not shared across threads). Non-http(s)
+URLs are refused and never fetched. Failures never raise: they come back as a record with
+``status=None`` (no response) and a plain ``error`` message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+
+from monitor.clock import Clock
+from monitor.records import HEADERS_OF_INTEREST, RequestKind, RequestRecord
+from monitor.redact import redact_text, redact_url
+
+log = logging.getLogger(__name__)
+
+ALLOWED_SCHEMES = ("http", "https")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetched:
+    record: RequestRecord
+    body: bytes | None  # None when no response or HEAD
+    truncated: bool = False  # body larger than max_bytes
+
+
+def new_session(user_agent: str) -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent
+    # The monitor wants to see what the server says, not a cached or compressed variant of it.
+    session.headers["Accept-Encoding"] = "identity"
+    return session
+
+
+def check_url(url: str) -> str | None:
+    """Return a plain reason why ``url`` must not be fetched, or None when it is acceptable."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "not a valid URL"
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        return f"refused: only http and https URLs are fetched (got {parts.scheme or 'no scheme'!r})"
+    if not parts.hostname:
+        return "not a valid URL: no host"
+    return None
+
+
+def fetch(
+    session: requests.Session,
+    url: str,
+    *,
+    endpoint: str,
+    kind: RequestKind,
+    clock: Clock,
+    timeout: tuple[float, float],
+    method: str = "GET",
+    max_bytes: int = 4_000_000,
+    headers: dict[str, str] | None = None,
+    msn: int | None = None,
+    blocking: bool = False,
+) -> Fetched:
+    """Do one request and time it: send, first byte (headers), end of body."""
+    sent = clock.mono()
+    problem = check_url(url)
+    if problem:
+        return _failed(url, endpoint, kind, method, clock, sent, problem, msn, blocking)
+    try:
+        resp = session.request(
+            method, url, timeout=timeout, stream=True, allow_redirects=True, headers=headers or {}
+        )
+    except requests.Timeout:
+        return _failed(url, endpoint, kind, method, clock, sent, f"timeout after {timeout[1]:g} s", msn, blocking)
+    except requests.TooManyRedirects:
+        return _failed(url, endpoint, kind, method, clock, sent, "too many redirects", msn, blocking)
+    except requests.ConnectionError as exc:
+        return _failed(url, endpoint, kind, method, clock, sent, _connection_reason(exc), msn, blocking)
+    except (requests.RequestException, ValueError) as exc:
+        return _failed(url, endpoint, kind, method, clock, sent, f"request failed: {exc}", msn, blocking)
+    first_byte = clock.mono()
+    body, truncated, error = _read_body(resp, method, max_bytes, timeout[1])
+    end = clock.mono()
+    final_url = resp.url
+    problem = check_url(final_url)
+    if problem and not error:
+        error = f"redirected to a refused URL: {problem}"
+    record = RequestRecord(
+        endpoint=endpoint,
+        kind=kind,
+        method=method,
+        url=url,
+        final_url=final_url,
+        sent_mono=sent,
+        sent_utc=clock.utc(sent),
+        first_byte_mono=first_byte,
+        end_mono=end,
+        end_utc=clock.utc(end),
+        status=resp.status_code,
+        size=len(body) if body is not None else 0,
+        headers={k: resp.headers[k] for k in HEADERS_OF_INTEREST if k in resp.headers},
+        error=error,
+        blocking=blocking,
+        msn=msn,
+    )
+    return Fetched(record=record, body=body, truncated=truncated)
+
+
+def _read_body(
+    resp: requests.Response, method: str, max_bytes: int, read_timeout: float
+) -> tuple[bytes | None, bool, str | None]:
+    if method == "HEAD":
+        resp.close()
+        return None, False, None
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        for chunk in resp.iter_content(chunk_size=65536):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                resp.close()
+                return b"".join(chunks), True, f"body larger than {max_bytes} bytes, not read further"
+    except requests.RequestException as exc:
+        reason = "connection reset while reading the body" if "reset" in str(exc).lower() else str(exc)
+        if "timed out" in str(exc).lower():
+            reason = f"timeout after {read_timeout:g} s while reading the body"
+        return b"".join(chunks), True, redact_text(f"truncated body: {reason}")
+    finally:
+        resp.close()
+    return b"".join(chunks), False, None
+
+
+def _connection_reason(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused (nothing listening)"
+    if "name or service not known" in text or "nodename nor servname" in text or "resolve" in text:
+        return "host name not found"
+    if "reset" in text or "aborted" in text or "remotedisconnected" in text:
+        return "connection reset by the server"
+    if "timed out" in text:
+        return "connect timeout"
+    return redact_text(f"unreachable: {exc}")[:300]
+
+
+def _failed(
+    url: str,
+    endpoint: str,
+    kind: RequestKind,
+    method: str,
+    clock: Clock,
+    sent: float,
+    error: str,
+    msn: int | None,
+    blocking: bool,
+) -> Fetched:
+    end = clock.mono()
+    log.debug("%s %s %s failed: %s", endpoint, method, redact_url(url), error)
+    record = RequestRecord(
+        endpoint=endpoint,
+        kind=kind,
+        method=method,
+        url=url,
+        final_url=None,
+        sent_mono=sent,
+        sent_utc=clock.utc(sent),
+        first_byte_mono=None,
+        end_mono=end,
+        end_utc=clock.utc(end),
+        status=None,
+        error=error,
+        blocking=blocking,
+        msn=msn,
+    )
+    return Fetched(record=record, body=None)

@@ -1,0 +1,197 @@
+"""FFmpeg's HLS muxer, and Node-Media-Server 2.x which runs it (servers.md §2, §3, §7.2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from monitor.models.base import ServerProfile, keyint_from, take
+from monitor.models.cutting import Cut, cuts_ffmpeg
+from monitor.models.units import Interval, ffmpeg_duration_s, flag, fmt_s
+
+
+def parse_nms_hls_flags(text: str) -> dict[str, str]:
+    """NMS ``hlsFlags`` tee options ``[hls_time=2:hls_list_size=3:hls_flags=delete_segments]``."""
+    inner = text.strip().strip("[]")
+    options: dict[str, str] = {}
+    for item in filter(None, inner.split(":")):
+        key, _, value = item.partition("=")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def ffmpeg_deletion_index(durations: Sequence[float], i: int, entries: int, threshold: int) -> int | None:
+    """The segment whose cut deletes segment ``i`` (hls_delete_old_segments, servers.md §2.4).
+
+    At the cut closing segment c the playlist holds c-N+1..c and the removed ones c-N, c-N-1, ... are
+    walked newest first: entry k (1-based) is kept while k < threshold and the durations of the kept
+    newer ones are below the playlist duration; everything older is deleted.
+    """
+    for c in range(i + entries, len(durations)):
+        playlist = sum(durations[c - entries + 1 : c + 1])
+        kept, before = 0, 0.0
+        for k, seg in enumerate(range(c - entries, -1, -1), start=1):
+            kept = k
+            if before >= playlist or k >= threshold:
+                break
+            before += durations[seg]
+        position = c - entries - i + 1  # i's position among the removed ones, newest first
+        if position > kept:
+            return c
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FfmpegProfile(ServerProfile):
+    """``ffmpeg -f hls`` with hls_time (T), hls_list_size (N), delete_segments, hls_delete_threshold."""
+
+    name: ClassVar[str] = "ffmpeg"
+    label: ClassVar[str] = "FFmpeg HLS muxer"
+    fragment_setting: ClassVar[str] = "hls_time"
+
+    hls_time: float = 2.0
+    list_size: int = 5
+    delete_segments: bool = False
+    delete_threshold: int = 1
+    nms: bool = False  # spawned by Node-Media-Server 2.x (deletes everything when the publisher stops)
+    hls_keep: bool = False  # NMS hlsKeep
+    omit_endlist: bool = False
+    program_date_time: bool = False
+    base_name: str = "index"
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, object], *, nms: bool = False) -> FfmpegProfile:
+        merged = dict(settings)
+        nms_flags = take(settings, "hlsFlags", "hls_flags_nms")
+        if nms_flags is not None and "=" in str(nms_flags):
+            merged = {**parse_nms_hls_flags(str(nms_flags)), **{k: v for k, v in settings.items() if k != "hlsFlags"}}
+        flags = str(take(merged, "hls_flags") or "")
+        flag_set = set(re.split(r"[+,\s]+", flags)) - {""}
+        delete = take(merged, "delete_segments")
+        raw_threshold = take(merged, "hls_delete_threshold")
+        threshold = 1 if raw_threshold is None else int(raw_threshold)  # type: ignore[call-overload]
+        if threshold < 1:
+            raise ValueError("hls_delete_threshold must be at least 1")
+        keep = take(merged, "hlsKeep", "hls_keep")
+        list_size = take(merged, "hls_list_size")
+        target = NmsProfile if nms or bool(take(merged, "nms")) else cls
+        return target(
+            keyint_s=keyint_from(merged),
+            hls_time=ffmpeg_duration_s(take(merged, "hls_time") or 2),  # type: ignore[arg-type]
+            list_size=5 if list_size is None else int(list_size),  # type: ignore[call-overload]
+            delete_segments=("delete_segments" in flag_set) or (delete is not None and flag(delete)),  # type: ignore[arg-type]
+            delete_threshold=threshold,
+            nms=target is NmsProfile,
+            hls_keep=keep is not None and str(keep) != "",
+            omit_endlist="omit_endlist" in flag_set,
+            program_date_time="program_date_time" in flag_set,
+        )
+
+    @property
+    def fragment_s(self) -> float:
+        return self.hls_time
+
+    @property
+    def deletes(self) -> bool:
+        return self.delete_segments and self.list_size > 0
+
+    def cuts(self, count: int) -> list[Cut]:
+        return cuts_ffmpeg(self.hls_time, self.keyint_s, count)
+
+    def entries(self, durations: Sequence[float]) -> int | None:
+        return self.list_size or None
+
+    def listed_for(self, durations: Sequence[float], i: int) -> float | None:
+        if not self.list_size:
+            return None
+        following = durations[i + 1 : i + 1 + self.list_size]
+        return sum(following) if len(following) == self.list_size else None
+
+    def gone_after_leave(self, durations: Sequence[float], i: int) -> Interval | None:
+        if not self.deletes:
+            return None
+        c = ffmpeg_deletion_index(durations, i, self.list_size, self.delete_threshold)
+        if c is None:
+            return None
+        return Interval.point(round(sum(durations[i + self.list_size + 1 : c + 1]), 6))
+
+    def kept_unreferenced(self) -> int:
+        """How many removed segments stay on disk: min(threshold, N + 1) with constant durations."""
+        return min(self.delete_threshold, self.list_size + 1)
+
+    def target_duration(self, listed: Sequence[float]) -> int:
+        return max((round(d) for d in listed), default=0)  # lrint: ties to even, like Python's round
+
+    def segment_name(self, msn: int) -> str:
+        return f"{self.base_name}{msn}.ts"
+
+    def files_on_disk(self, durations: Sequence[float]) -> tuple[int, int] | None:
+        if not self.deletes:
+            return None
+        count = self.list_size + self.kept_unreferenced()
+        return count, count
+
+    def settings_words(self) -> str:
+        words = f"hls_time {fmt_s(self.hls_time)}, hls_list_size {self.list_size}"
+        if self.deletes:
+            words += f", delete_segments, hls_delete_threshold {self.delete_threshold}"
+        if self.keyint_s is not None:
+            words += f", keyframes every {fmt_s(self.keyint_s)}"
+        return words
+
+    def basis(self) -> str:
+        who = "ffmpeg (Node-Media-Server 2.x)" if self.nms else "ffmpeg"
+        return f"{who} with {self.settings_words()}"
+
+    def basis_for(self, topic: str) -> str:
+        who = "ffmpeg (NMS)" if self.nms else "ffmpeg"
+        if topic == "gone" and self.deletes:
+            return f"{who} with hls_delete_threshold {self.delete_threshold}, hls_list_size {self.list_size}"
+        if topic == "listed":
+            return f"{who} with hls_list_size {self.list_size}"
+        return self.basis()
+
+    def deletion_words(self) -> str:
+        if not self.deletes:
+            extra = " until ffmpeg exits (then NMS deletes everything)" if self.nms and not self.hls_keep else ""
+            return f"Never deleted while publishing (no delete_segments){extra}: files pile up."
+        kept = self.kept_unreferenced()
+        return (
+            f"At each cut, removed segments beyond the newest {kept} are deleted at once: a segment goes 404 "
+            f"{kept} segment(s) ({fmt_s(kept * self.hls_time)}) after leaving the playlist."
+        )
+
+    def stop_words(self) -> str:
+        endlist = "no ENDLIST (omit_endlist)" if self.omit_endlist else "ENDLIST is appended"
+        if self.nms and not self.hls_keep:
+            return (
+                f"The last segment is written and {endlist}; then Node-Media-Server deletes every .ts and "
+                ".m3u8 (no hlsKeep): the playlist goes 404 within moments of the publisher disconnecting."
+            )
+        return f"The last segment is written and {endlist}. Nothing is deleted at exit."
+
+    def republish_words(self) -> str:
+        return (
+            f"A new ffmpeg starts again at media sequence 0 and overwrites {self.segment_name(0)}, ...: "
+            "every session reuses the same URLs (CDN edges may serve old bytes). Until the first new segment "
+            "closes the old playlist is still served."
+        )
+
+    def notes(self, pred_durations: Sequence[float]) -> list[str]:
+        notes = []
+        if self.deletes and self.delete_threshold > self.list_size + 1:
+            notes.append(f"hls_delete_threshold above hls_list_size + 1 ({self.list_size + 1}) has no extra effect.")
+        if self.nms and not self.delete_segments:
+            notes.append("NMS's default hlsFlags '' means hls_time 2, hls_list_size 5 and no deletion.")
+        return notes
+
+
+@dataclass(frozen=True, kw_only=True)
+class NmsProfile(FfmpegProfile):
+    """FFmpeg as spawned by Node-Media-Server 2.x (``trans`` task ``hlsFlags``; deletes all files at stop)."""
+
+    name: ClassVar[str] = "nms"
+    label: ClassVar[str] = "Node-Media-Server 2.x (ffmpeg)"
+    nms: bool = True

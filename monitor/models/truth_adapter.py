@@ -1,0 +1,96 @@
+"""Observations from the lab's ground-truth records (``lab/truth.py`` JSON lines, already parsed to dicts).
+
+Exact instants (inotify stamps, ``t_mono``): a segment is *listed* by the first playlist version naming it,
+*leaves* with the first version that no longer does, is *closed* at its last ``segment_close`` and *gone*
+at its ``segment_delete``. Pure: no file or lab import, so it can be tested with scripted records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from monitor.models.observed import Observation
+from monitor.models.units import Interval
+
+
+def _name(path: str) -> str:
+    return str(path).split("?")[0].rsplit("/", 1)[-1]
+
+
+@dataclass
+class _Life:
+    msn: int
+    uri: str
+    extinf: float
+    first_seen: float
+    left: float | None = None
+    closed: float | None = None
+    deleted: float | None = None
+    discontinuity: bool = False
+
+
+def observations_from_truth(records: Iterable[Mapping[str, object]], playlist: str | None = None) -> list[Observation]:
+    """Build one Observation per listed segment (keyed by MSN) from truth records in time order.
+
+    ``playlist``: only follow playlist writes whose path ends with this name (default: every playlist).
+    """
+    lives: dict[int, _Life] = {}
+    listed: dict[str, int] = {}  # file name -> msn currently listed
+    by_name: dict[str, list[int]] = {}  # file name -> msns that used it (name reuse)
+    closed: dict[str, float] = {}
+    for rec in records:
+        action, t = rec.get("action"), float(rec.get("t_mono", 0.0))  # type: ignore[arg-type]
+        path = str(rec.get("path", ""))
+        if action == "playlist_write" and (playlist is None or path.endswith(playlist)):
+            _apply_playlist(rec, t, lives, listed, by_name, closed)
+        elif action == "segment_close":
+            closed[_name(path)] = t
+        elif action == "segment_delete":
+            msns = by_name.get(_name(path), [])
+            pending = [m for m in msns if lives[m].deleted is None]
+            if pending:
+                lives[pending[0]].deleted = t
+    return [_observation(lives[m]) for m in sorted(lives)]
+
+
+def _apply_playlist(
+    rec: Mapping[str, object],
+    t: float,
+    lives: dict[int, _Life],
+    listed: dict[str, int],
+    by_name: dict[str, list[int]],
+    closed: dict[str, float],
+) -> None:
+    seq = rec.get("media_sequence")
+    uris = [str(u) for u in rec.get("uris") or []]  # type: ignore[attr-defined]
+    durations = [float(d) for d in rec.get("durations") or []]  # type: ignore[attr-defined]
+    if seq is None:
+        return
+    now: dict[str, int] = {}
+    for i, uri in enumerate(uris):
+        msn = int(seq) + i  # type: ignore[call-overload]
+        name = _name(uri)
+        now[name] = msn
+        if msn not in lives or (lives[msn].uri != uri and lives[msn].left is not None):
+            lives[msn] = _Life(msn=msn, uri=uri, extinf=durations[i] if i < len(durations) else 0.0, first_seen=t)
+            lives[msn].closed = closed.get(name)
+            by_name.setdefault(name, []).append(msn)
+    for name, msn in listed.items():
+        if now.get(name) != msn and lives[msn].left is None:
+            lives[msn].left = t
+    listed.clear()
+    listed.update(now)
+
+
+def _observation(life: _Life) -> Observation:
+    return Observation(
+        msn=life.msn,
+        uri=life.uri,
+        extinf=life.extinf,
+        first_seen=Interval.point(life.first_seen),
+        left=None if life.left is None else Interval.point(life.left),
+        gone=None if life.deleted is None else Interval.point(life.deleted),
+        closed_at=life.closed,
+        deleted_at=life.deleted,
+    )

@@ -1,0 +1,352 @@
+"""One endpoint poller: a named daemon thread with its own requests Session.
+
+It reloads the playlist when the planner says so (deadline scheduling, interruptible waits), feeds the
+lifecycle tracker and the checks, probes removed segments for deletion, and emits every record through
+``emit`` (called from this thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from monitor.checks import EndpointChecker, cdn_stale_alert
+from monitor.clock import Clock
+from monitor.fetch import Fetched, fetch, new_session
+from monitor.measures import MeasureAggregator
+from monitor.parse import PlaylistError, decode_body, parse
+from monitor.records import (
+    EndpointConfig,
+    EndpointState,
+    EndpointStatus,
+    Event,
+    MonitorConfig,
+    PlaylistSnapshot,
+    RequestKind,
+    RequestRecord,
+    SegmentLifecycle,
+    VariantList,
+    Window,
+)
+from monitor.redact import redact_url
+from monitor.scheduler import DeletionPlanner, FastPlanner, PollOutcome, RfcPlanner
+from monitor.tracker import GONE_STATUSES, LifecycleTracker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SharedState:
+    """Cross-endpoint facts (origin first-seen times for propagation and CDN staleness)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    first_seen: dict[str, dict[int, Window]] = field(default_factory=dict)
+
+    def note_first_seen(self, endpoint: str, msn: int, window: Window) -> None:
+        with self.lock:
+            self.first_seen.setdefault(endpoint, {})[msn] = window
+
+    def lookup(self, endpoint: str, msn: int) -> Window | None:
+        with self.lock:
+            return self.first_seen.get(endpoint, {}).get(msn)
+
+
+class EndpointPoller:
+    """Polls one playlist URL. ``run_once``-style stepping via :meth:`step` keeps it testable."""
+
+    def __init__(
+        self,
+        endpoint: EndpointConfig,
+        config: MonitorConfig,
+        emit: Callable[[Event], None],
+        *,
+        clock: Clock,
+        stop: threading.Event,
+        shared: SharedState | None = None,
+        on_variants: Callable[[EndpointPoller, VariantList], str | None] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.name = endpoint.name
+        self.url = endpoint.url
+        self.config = config
+        self.emit = emit
+        self.clock = clock
+        self.stop_event = stop
+        self.shared = shared or SharedState()
+        self.on_variants = on_variants
+        self.planner = RfcPlanner() if config.strategy == "rfc" else FastPlanner(step_s=config.dense_step_s)
+        now = clock.mono()
+        self.deletions = DeletionPlanner(rate=config.probe_rate_per_s, limit_s=config.probe_limit_s, now=now)
+        self.tracker = LifecycleTracker(self.name)
+        self.checker = EndpointChecker(self.name, self._now, is_cdn=endpoint.reference is not None)
+        self.measures = MeasureAggregator(self.name, now)
+        self.state = EndpointState.STARTING
+        self.last_snapshot: PlaylistSnapshot | None = None
+        self._head_ok = True
+        self._blocking_failures = 0
+        self._thread: threading.Thread | None = None
+        self._session: requests.Session | None = None
+
+    # ---- thread ------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"poll-{self.name}", daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        self._session = new_session(self.config.user_agent)
+        try:
+            while not self.stop_event.is_set():
+                wait = self.step()
+                if wait > 0 and self.clock.wait(self.stop_event, wait):
+                    break
+        except Exception:  # a bug must not silently kill monitoring: log it and say so
+            log.exception("poller %s crashed", self.name)
+            self._set_state(EndpointState.ERROR, "internal error, see the log")
+        finally:
+            self._set_state(EndpointState.STOPPED, "")
+            self._session.close()
+
+    # ---- scheduling ------------------------------------------------------------------------------------
+    def step(self) -> float:
+        """Do the action that is due, if any; return seconds until the next one."""
+        if self._session is None:
+            self._session = new_session(self.config.user_agent)
+        now = self.clock.mono()
+        t_poll = self.planner.next_poll_at()
+        probe = self._next_probe(now)
+        t_probe = probe[0] if probe else math.inf
+        if min(t_poll, t_probe) > now:
+            return min(t_poll, t_probe) - now
+        if probe is not None and t_probe <= t_poll:
+            self._probe(probe[1])
+        else:
+            self._poll()
+        return 0.0
+
+    def _next_probe(self, now: float) -> tuple[float, SegmentLifecycle] | None:
+        if not self.config.probe_deletions:
+            return None
+        candidates = self.tracker.removed_not_gone()
+        while candidates and self.deletions.expired(candidates[0], now):
+            life = self.tracker.give_up(candidates[0].msn, candidates[0].generation)
+            if life is not None:
+                self.emit(life)
+            candidates = candidates[1:]
+        return self.deletions.next_probe(candidates, now, self.checker.max_playlist_s)
+
+    def _now(self) -> tuple[float, object]:
+        mono = self.clock.mono()
+        return mono, self.clock.utc(mono)
+
+    def _timeout(self, blocking: bool = False) -> tuple[float, float]:
+        read = self.config.read_timeout_s
+        snap = self.last_snapshot
+        if blocking and snap is not None and snap.target_duration:
+            read = max(read, 3 * snap.target_duration + 2)
+        return (self.config.connect_timeout_s, read)
+
+    # ---- playlist ---------------------------------------------------------------------------------------
+    def _poll_url(self) -> tuple[str, bool]:
+        snap = self.last_snapshot
+        if (self.config.blocking_reload and snap is not None and snap.can_block_reload and not snap.endlist
+                and self._blocking_failures < 3):
+            parts = urlsplit(self.url)
+            query = [*parse_qsl(parts.query, keep_blank_values=True), ("_HLS_msn", str(snap.last_msn + 1))]
+            return urlunsplit(parts._replace(query=urlencode(query))), True
+        return self.url, False
+
+    def _poll(self) -> None:
+        url, blocking = self._poll_url()
+        got = fetch(self._session, url, endpoint=self.name, kind=RequestKind.PLAYLIST, clock=self.clock,
+                    timeout=self._timeout(blocking), max_bytes=self.config.max_playlist_bytes, blocking=blocking)
+        rec = got.record
+        self.measures.on_request()
+        self.emit(rec)
+        snap, error = self._parse(got)
+        if blocking and (rec.status is None or rec.status >= 400):
+            self._blocking_failures += 1
+        td = snap.target_duration if isinstance(snap, PlaylistSnapshot) else None
+        td = td or (self.last_snapshot.target_duration if self.last_snapshot else None)
+        for alert in self.checker.on_playlist_request(rec, error, td):
+            self.emit(alert)
+        if isinstance(snap, VariantList):
+            self._handle_variants(snap)
+            self.planner.after_poll(PollOutcome(sent=rec.sent_mono, first_byte=rec.first_byte_mono, ok=False))
+            return
+        if snap is None:
+            self._on_failure(rec, error)
+            self.planner.after_poll(PollOutcome(sent=rec.sent_mono, first_byte=rec.first_byte_mono, ok=False))
+            self._tick()
+            return
+        self._on_snapshot(snap, rec)
+
+    def _parse(self, got: Fetched) -> tuple[PlaylistSnapshot | VariantList | None, str | None]:
+        rec = got.record
+        if rec.status is None:
+            return None, rec.error
+        if rec.status >= 400:
+            return None, f"HTTP {rec.status}"
+        if got.truncated:
+            return None, rec.error or "truncated body"
+        fetched = Window(lo=rec.sent_mono, hi=rec.first_byte_mono or rec.end_mono, lo_utc=rec.sent_utc,
+                         hi_utc=self.clock.utc(rec.first_byte_mono or rec.end_mono))
+        age = rec.headers.get("age")
+        try:
+            age_s = float(age) if age is not None else None
+        except ValueError:
+            age_s = None
+        try:
+            snap = parse(decode_body(got.body or b""), url=rec.final_url or rec.url, endpoint=self.name,
+                         fetched=fetched, previous=self.last_snapshot, age_s=age_s)
+        except PlaylistError as exc:
+            log.warning("%s: %s (%s)", self.name, exc, redact_url(rec.url))
+            return None, str(exc)
+        return snap, None
+
+    def _handle_variants(self, variants: VariantList) -> None:
+        self.emit(variants)
+        chosen = self.on_variants(self, variants) if self.on_variants else variants.variants[0].uri
+        if chosen:
+            log.info("%s: master playlist, following variant %s", self.name, redact_url(chosen))
+            self.url = chosen
+
+    def _on_failure(self, rec: RequestRecord, error: str | None) -> None:
+        if rec.status in (404, 410) and self.state in (EndpointState.LIVE, EndpointState.STALLED,
+                                                       EndpointState.ENDED):
+            self._set_state(EndpointState.GONE, f"HTTP {rec.status}")
+        elif self.state != EndpointState.GONE:
+            self._set_state(EndpointState.ERROR, error or "request failed")
+
+    def _on_snapshot(self, snap: PlaylistSnapshot, rec: RequestRecord) -> None:
+        prev = self.tracker.previous
+        upd = self.tracker.observe(snap)
+        self.last_snapshot = snap
+        self.emit(snap)
+        for life in upd.changed:
+            self.emit(life)
+            if life.missed:
+                self.measures.on_missed()
+        real_new = [lf for lf in upd.new if not lf.missed]
+        for life in real_new:
+            self.shared.note_first_seen(self.name, life.msn, life.first_seen)
+        self.measures.on_snapshot(snap, real_new)
+        self._propagation(real_new)
+        for alert in self.checker.on_snapshot(snap, prev, upd.new, upd.reset is not None, upd.uri_changed):
+            self.emit(alert)
+        self._cdn_check(snap)
+        state = EndpointState.ENDED if snap.endlist else EndpointState.LIVE
+        if self.checker.stalled() and not real_new:
+            state = EndpointState.STALLED
+        self._set_state(state, "")
+        newest = max((lf for lf in real_new if not lf.initial), key=lambda lf: lf.msn, default=None)
+        self.planner.after_poll(PollOutcome(
+            sent=rec.sent_mono, first_byte=rec.first_byte_mono, ok=True, changed=snap.changed,
+            new_segments=len(real_new) if prev is not None else 0,
+            arrival=newest.first_seen.mid if newest else None,
+            arrival_width=newest.first_seen.width if newest else None,
+            target_duration=snap.target_duration,
+            last_duration=snap.segments[-1].duration if snap.segments else None, endlist=snap.endlist))
+        if snap.changed or real_new:
+            self.emit(self.measures.build(snap, self.clock.mono(), self.clock.utc()))
+        self._tick()
+        if prev is not None and real_new and (self.config.head_new_segments or self.config.download_segments):
+            self._check_segment(max(real_new, key=lambda lf: lf.msn))
+
+    def _tick(self) -> None:
+        snap = self.last_snapshot
+        if snap is None:
+            return
+        for alert in self.checker.on_tick(self.clock.mono(), snap.target_duration, snap.endlist):
+            self.emit(alert)
+            self._set_state(EndpointState.STALLED, alert.message)
+            self.emit(self.measures.build(snap, self.clock.mono(), self.clock.utc()))
+
+    def _propagation(self, new: list[SegmentLifecycle]) -> None:
+        ref = self.endpoint.reference
+        if not ref:
+            return
+        for life in new:
+            if life.initial:
+                continue
+            origin = self.shared.lookup(ref, life.msn)
+            if origin is not None:
+                self.measures.on_propagation(life.first_seen.mid - origin.mid)
+
+    def _cdn_check(self, snap: PlaylistSnapshot) -> None:
+        ref = self.endpoint.reference
+        if not ref or snap.endlist:
+            return
+        ahead = self.shared.lookup(ref, snap.last_msn + 1)
+        alert = cdn_stale_alert(self.checker, cdn=snap, origin_first_seen_hi=ahead.hi if ahead else None,
+                                now=snap.fetched.lo, reference=ref)
+        if alert is not None:
+            self.emit(alert)
+
+    # ---- segments ---------------------------------------------------------------------------------------
+    def _segment_request(self, life: SegmentLifecycle, kind: RequestKind, *, body: bool = False) -> Fetched:
+        method, headers = ("HEAD", None) if self._head_ok and not body else ("GET", None)
+        if method == "GET" and not body:
+            headers = {"Range": "bytes=0-0"}
+        got = fetch(self._session, life.uri, endpoint=self.name, kind=kind, clock=self.clock,
+                    timeout=self._timeout(), method=method, headers=headers, msn=life.msn,
+                    max_bytes=64_000_000)
+        if method == "HEAD" and got.record.status in (405, 501):
+            self._head_ok = False
+            return self._segment_request(life, kind, body=body)
+        return got
+
+    def _check_segment(self, life: SegmentLifecycle) -> None:
+        got = self._segment_request(life, RequestKind.SEGMENT, body=self.config.download_segments)
+        rec = got.record
+        self.emit(rec)
+        self.measures.on_request()
+        changed = self.tracker.note_download(life.msn, rec)
+        if changed is not None:
+            if rec.status in GONE_STATUSES:
+                self.measures.on_error_while_listed()
+            self.emit(changed)
+        for alert in self.checker.on_segment_response(changed, rec, listed=True):
+            self.emit(alert)
+
+    def _probe(self, life: SegmentLifecycle) -> None:
+        now = self.clock.mono()
+        if not self.deletions.bucket.take(now):
+            return
+        got = self._segment_request(life, RequestKind.PROBE)
+        rec = got.record
+        self.emit(rec)
+        self.measures.on_request()
+        updated = self.tracker.observe_probe(life.msn, rec, life.generation)
+        gone = updated is not None and updated.gone is not None
+        self.deletions.note_probe(now, gone)
+        if updated is None:
+            return
+        if gone:
+            self.deletions.note_gone(updated)
+            self.measures.on_gone(updated)
+            for alert in self.checker.on_gone(updated):
+                self.emit(alert)
+            self.emit(updated)
+        elif rec.status == 200:
+            for alert in self.checker.on_segment_response(updated, rec, listed=False):
+                self.emit(alert)
+            if updated.probes == 1:
+                self.emit(updated)
+
+    def _set_state(self, state: EndpointState, detail: str) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        mono = self.clock.mono()
+        self.emit(EndpointStatus(endpoint=self.name, state=state, mono=mono, utc=self.clock.utc(mono),
+                                 detail=detail))

@@ -1,0 +1,298 @@
+"""When to reload a playlist and when to probe a removed segment (pure policies, injected times).
+
+* :class:`RfcPlanner` — the RFC 8216 §6.3.4 client rule players follow (the benchmark baseline): after a
+  changed playlist wait one target duration, after an unchanged one half of it, measured from the start
+  of the previous load.
+* :class:`FastPlanner` — learns the publishing cadence (segment arrival instants) and polls densely
+  (every ``step_s``) only around the expected arrival of the next segment, idle otherwise. When the
+  prediction fails it widens its polling with back-off, so a stall costs few requests.
+* :class:`DeletionPlanner` — which removed segment to probe next and when: the oldest one not yet gone
+  (servers delete in order). It learns when deletions happen (periodic cleaner ticks, a fixed lifetime
+  after first appearance, or a fixed lag after leaving the playlist) and probes densely around the
+  predicted instant; before it has learned, it probes at a modest rate. A token bucket bounds the
+  extra request rate.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections import deque
+from dataclasses import dataclass
+
+from monitor.records import SegmentLifecycle
+
+
+def _percentile(values: list[float], q: float) -> float:
+    vals = sorted(values)
+    if not vals:
+        return 0.0
+    idx = min(len(vals) - 1, max(0, round(q * (len(vals) - 1))))
+    return vals[idx]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollOutcome:
+    """What one playlist request showed, as the planners need it."""
+
+    sent: float
+    first_byte: float | None
+    ok: bool  # parsed a media playlist
+    changed: bool = False  # new version (sha differs)
+    new_segments: int = 0
+    arrival: float | None = None  # estimated instant the newest segment appeared (when new_segments)
+    arrival_width: float | None = None
+    target_duration: float | None = None
+    last_duration: float | None = None  # EXTINF of the newest segment
+    endlist: bool = False
+
+
+class RfcPlanner:
+    """RFC 8216 §6.3.4: TD after a changed (or first) load, TD/2 after an unchanged one."""
+
+    name = "rfc"
+
+    def __init__(self, default_td: float = 6.0) -> None:
+        self._next = 0.0
+        self._td = default_td
+        self._errors = 0
+
+    def next_poll_at(self) -> float:
+        return self._next
+
+    def after_poll(self, out: PollOutcome) -> None:
+        if out.target_duration:
+            self._td = out.target_duration
+        if not out.ok:
+            self._errors += 1
+            self._next = out.sent + min(10.0, max(self._td / 2, 0.5 * 2 ** min(self._errors - 1, 5)))
+            return
+        self._errors = 0
+        self._next = out.sent + (self._td if out.changed else self._td / 2)
+
+
+class FastPlanner:
+    """Cadence-learning planner: dense polling around the predicted arrival, idle in between."""
+
+    name = "fast"
+
+    def __init__(self, *, step_s: float = 0.06, min_lead_s: float = 0.04, max_lead_s: float = 0.6,
+                 default_td: float = 6.0) -> None:
+        self.step_s = step_s
+        self.min_lead_s = min_lead_s
+        self.max_lead_s = max_lead_s
+        self._td = default_td
+        self._next = 0.0
+        self._arrivals: deque[float] = deque(maxlen=12)  # precise arrival estimates
+        self._intervals: deque[float] = deque(maxlen=12)
+        self._residuals: deque[float] = deque(maxlen=30)
+        self._last_arrival: float | None = None
+        self._last_arrival_precise = False
+        self._last_duration: float | None = None
+        self._predicted: float | None = None
+        self._misses = 0
+        self._errors = 0
+
+    # -- public ---------------------------------------------------------------------------------------
+    def next_poll_at(self) -> float:
+        return self._next
+
+    @property
+    def predicted_arrival(self) -> float | None:
+        return self._predicted
+
+    def after_poll(self, out: PollOutcome) -> None:
+        if out.target_duration:
+            self._td = out.target_duration
+        now = out.first_byte if out.first_byte is not None else out.sent
+        if not out.ok:
+            self._errors += 1
+            self._next = now + min(10.0, 0.25 * 2 ** min(self._errors - 1, 6))
+            return
+        self._errors = 0
+        if out.endlist:
+            self._next = now + max(self._td, 1.0)
+            return
+        if out.new_segments and out.arrival is not None:
+            self._learn(out)
+        self._plan(now)
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _learn(self, out: PollOutcome) -> None:
+        width = out.arrival_width or 0.0
+        lo, hi = out.arrival - width / 2, out.arrival + width / 2
+        precise = width <= max(0.3, 3 * self.step_s)
+        predicted = self._predicted
+        if precise:
+            arrival = out.arrival
+            if predicted is not None:
+                self._residuals.append(arrival - predicted)
+        elif predicted is not None:
+            # Seen by the first poll of a dense window: it came earlier than we looked. The most likely
+            # instant is the predicted one if the window allows it; widen the lead by what we know.
+            arrival = min(hi, max(lo, predicted))
+            if hi < predicted:
+                self._residuals.append(hi - predicted - self.step_s)
+        else:
+            arrival = out.arrival
+        if precise and self._last_arrival_precise and self._last_arrival is not None and out.new_segments == 1:
+            interval = arrival - self._last_arrival
+            if 0.05 < interval < 3 * self._td:
+                self._intervals.append(interval)
+        self._last_arrival = arrival
+        self._last_arrival_precise = precise
+        self._last_duration = out.last_duration
+        self._misses = 0
+        self._predicted = arrival + self._expected_interval()
+
+    def _expected_interval(self) -> float:
+        if len(self._intervals) >= 3:
+            return statistics.median(self._intervals)
+        if self._last_duration:
+            return self._last_duration
+        return self._td
+
+    def _lead(self) -> float:
+        if len(self._residuals) < 3:
+            return min(self.max_lead_s, max(0.25, self.min_lead_s))
+        spread = _percentile([abs(r) for r in self._residuals], 0.9)
+        return min(self.max_lead_s, max(self.min_lead_s, spread + 0.02))
+
+    def _plan(self, now: float) -> None:
+        if self._predicted is None:
+            # Nothing learned yet: poll densely until the first change shows the phase.
+            self._next = now + max(self.step_s, 0.1)
+            return
+        start = self._predicted - self._lead()
+        if now < start:
+            self._next = start
+            return
+        late = now - (self._predicted + self._lead())
+        if late <= 0:
+            self._next = now + self.step_s
+            return
+        # Prediction failed: back off (step x 1.5 per miss) up to TD/2 — a stalled stream costs little.
+        self._misses += 1
+        self._next = now + min(max(self._td / 2, self.step_s), self.step_s * 1.5 ** self._misses)
+
+
+class TokenBucket:
+    """Bounds the extra request rate of deletion probes: ``rate`` per second, bursts up to ``burst``."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = burst
+        self._t = now
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._t) * self.rate)
+        self._t = now
+
+    def take(self, now: float) -> bool:
+        self._refill(now)
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+    def ready_at(self, now: float) -> float:
+        self._refill(now)
+        if self._tokens >= 1.0 or self.rate <= 0:
+            return now
+        return now + (1.0 - self._tokens) / self.rate
+
+
+class DeletionPlanner:
+    """Plans probes of removed segments; learns when this server deletes."""
+
+    def __init__(self, *, rate: float = 1.0, burst: float = 150.0, learn_step_s: float = 0.2,
+                 dense_step_s: float = 0.1, idle_step_s: float = 2.0, limit_s: float = 300.0,
+                 now: float = 0.0) -> None:
+        self.bucket = TokenBucket(rate, burst, now)
+        self.learn_step_s = learn_step_s
+        self.dense_step_s = dense_step_s
+        self.idle_step_s = idle_step_s
+        self.limit_s = limit_s
+        self._gone: list[SegmentLifecycle] = []
+        self._batches: list[float] = []  # instants of deletion batches (gone window hi of the first member)
+        self._last_probe: float = -1e9
+        self._chain = False  # the last probe found a segment gone: probe the next one at once
+
+    def note_gone(self, life: SegmentLifecycle) -> None:
+        assert life.gone is not None
+        self._gone.append(life)
+        t = life.gone.mid
+        if not self._batches or t - self._batches[-1] > 1.0:
+            self._batches.append(t)
+        self._chain = True
+
+    def note_probe(self, now: float, gone: bool) -> None:
+        self._last_probe = now
+        if not gone:
+            self._chain = False
+
+    def predict(self, target: SegmentLifecycle, now: float) -> tuple[float, float] | None:
+        """(predicted deletion instant, uncertainty) from the best-fitting model, or None."""
+        candidates: list[tuple[float, float, float]] = []  # (spread, prediction, lead)
+        batches = self._batches[-8:]
+        if len(batches) >= 2:
+            diffs = [b - a for a, b in itertools.pairwise(batches)]
+            period = statistics.median(diffs)
+            if period > 0.5:
+                spread = max(abs(d - period * max(1, round(d / period))) for d in diffs)
+                nxt = batches[-1] + period
+                while nxt + max(0.1, spread + 0.05) + 0.5 < now:
+                    nxt += period
+                candidates.append((spread, nxt, spread))
+        recent = self._gone[-12:]
+        lifetimes = [g.gone.mid - g.first_seen.mid for g in recent if g.gone and not g.initial]
+        if len(lifetimes) >= 3 and not target.initial:
+            med = statistics.median(lifetimes)
+            spread = _percentile([abs(v - med) for v in lifetimes], 0.9)
+            candidates.append((spread, target.first_seen.mid + med, spread))
+        lags = [g.gone.mid - g.left.mid for g in recent if g.gone and g.left]
+        if len(lags) >= 3 and target.left is not None:
+            med = statistics.median(lags)
+            spread = _percentile([abs(v - med) for v in lags], 0.9)
+            candidates.append((spread, target.left.mid + med, spread))
+        good = [c for c in candidates if c[0] < 1.0]
+        if not good:
+            return None
+        spread, when, _ = min(good)
+        return when, spread
+
+    def next_probe(self, candidates: list[SegmentLifecycle], now: float,
+                   playlist_s: float = 0.0) -> tuple[float, SegmentLifecycle] | None:
+        """When to probe which segment (the oldest not yet gone), or None when there is nothing to do.
+
+        Before a deletion model is learned, probe every ``learn_step_s`` once the RFC 8216 §6.2.2
+        deadline (left + duration + playlist duration) is near, and every ``idle_step_s`` before (early
+        deletions are still caught, with less precision).
+        """
+        if not candidates:
+            return None
+        target = candidates[0]
+        if self._chain:
+            at = now
+        else:
+            pred = self.predict(target, now)
+            if pred is None:
+                deadline = (target.left.lo if target.left else target.first_seen.hi) + target.extinf + playlist_s
+                step = self.learn_step_s if now >= deadline - 1.0 else self.idle_step_s / 2
+                at = min(self._last_probe + step, max(deadline - 1.0, self._last_probe + self.learn_step_s))
+            else:
+                when, spread = pred
+                lead = max(0.1, spread + 0.05)
+                if now < when - lead:
+                    at = max(when - lead, self._last_probe + self.idle_step_s)
+                    at = min(at, when - lead)
+                elif now <= when + lead + 0.5:
+                    at = self._last_probe + self.dense_step_s
+                else:
+                    at = self._last_probe + self.learn_step_s * 2
+        return max(at, self.bucket.ready_at(now)), target
+
+    def expired(self, life: SegmentLifecycle, now: float) -> bool:
+        ref = life.left.hi if life.left else life.first_seen.hi
+        return now - ref > self.limit_s

@@ -1,0 +1,155 @@
+"""Live-edge control: bring VLC from where it starts (≥ 6 s + 1 segment behind) to a target latency.
+
+libVLC 3 never chases the live edge and ignores the caching options for HLS (libvlc.md §0), but a seek
+inside the live window and a temporary rate increase both work after start. The controller is pure logic
+(injected time): fed with latency values, it returns ``Command``s the player applies from its own thread.
+
+* Target: user-set seconds, or automatic: ``fragment + AUTO_MARGIN_S`` (a segment only exists once it is
+  complete, VLC keeps ~1 s of buffer, and its playlist refresh can lag half a segment), raised by
+  ``STALL_STEP_S`` after each rebuffer or freeze that happens near the target ("as close as the stream
+  allows without stalling").
+* Large excess (> ``seek_excess``): one seek forward inside the window, then settle.
+* Smaller excess: rate ``1 + gain·excess`` capped at ``max_rate`` (1.25× by default), back to 1.0 within
+  tolerance. Estimates (no strip) use a wider tolerance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from player.latency import SOURCE_STRIP
+
+AUTO_MARGIN_S = 1.5
+STALL_STEP_S = 0.5
+MAX_AUTO_EXTRA_S = 4.0
+SETTLE_AFTER_START_S = 1.5
+SETTLE_AFTER_SEEK_S = 3.0
+SEEK_COOLDOWN_S = 8.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveEdgeConfig:
+    target_s: float | None = None  # None: automatic
+    enabled: bool = True
+    max_rate: float = 1.25
+    gain_per_s: float = 0.25  # rate increase per second of excess latency
+    tolerance_s: float = 0.2
+    estimate_tolerance_s: float = 1.0
+    allow_seek: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    kind: str  # "rate" or "seek"
+    value: float  # playback rate, or seconds to jump forward
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveEdgeStatus:
+    enabled: bool
+    target_s: float | None
+    auto: bool
+    achieved_s: float | None
+    source: str | None
+    rate: float
+    mode: str  # off, waiting, settling, seeking, catching-up, holding, ahead (closer than the target)
+    seeks: int
+    stalls_near_target: int
+
+
+class LiveEdgeController:
+    def __init__(self, config: LiveEdgeConfig | None = None) -> None:
+        self.config = config or LiveEdgeConfig()
+        self._fragment_s = 2.0
+        self.reset(None)
+        self._auto_extra = 0.0
+        self._stalls = 0
+
+    def set_target(self, target_s: float | None) -> None:
+        self.config = LiveEdgeConfig(**{**self.config.__dict__, "target_s": target_s})
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.config = LiveEdgeConfig(**{**self.config.__dict__, "enabled": enabled})
+
+    def reset(self, first_frame_t: float | None) -> None:
+        """A new playback: forget rate/seek history (keeps what stalls taught the automatic target)."""
+        self._start_t = first_frame_t
+        self._rate = 1.0
+        self._last_seek_t: float | None = None
+        self._seeks = 0
+        self._latency: float | None = None
+        self._source: str | None = None
+        self._mode = "waiting"
+
+    def set_fragment(self, fragment_s: float | None) -> None:
+        if fragment_s and fragment_s > 0:
+            self._fragment_s = fragment_s
+
+    @property
+    def target_s(self) -> float:
+        if self.config.target_s is not None:
+            return self.config.target_s
+        return self._fragment_s + AUTO_MARGIN_S + self._auto_extra
+
+    def on_stall(self, now: float) -> None:
+        """A rebuffer or freeze: if it happened at or below the target, the target is too aggressive."""
+        if self._latency is None or self._start_t is None:
+            return
+        if self._latency <= self.target_s + self._tolerance() + 0.5:
+            self._stalls += 1
+            if self.config.target_s is None:
+                self._auto_extra = min(MAX_AUTO_EXTRA_S, self._auto_extra + STALL_STEP_S)
+
+    def _tolerance(self) -> float:
+        return self.config.tolerance_s if self._source == SOURCE_STRIP else self.config.estimate_tolerance_s
+
+    def update(self, now: float, latency_s: float | None, source: str | None, seekable: bool) -> list[Command]:
+        self._latency, self._source = latency_s, source
+        cfg = self.config
+        if not cfg.enabled:
+            self._mode = "off"
+            return self._set_rate(1.0)
+        if self._start_t is None or latency_s is None:
+            self._mode = "waiting"
+            return []
+        if now - self._start_t < SETTLE_AFTER_START_S:
+            self._mode = "settling"
+            return []
+        if self._last_seek_t is not None and now - self._last_seek_t < SETTLE_AFTER_SEEK_S:
+            self._mode = "seeking"
+            return []
+        excess = latency_s - self.target_s
+        tol = self._tolerance()
+        seek_excess = max(2.0 * self._fragment_s, 3.0)
+        cooled = self._last_seek_t is None or now - self._last_seek_t >= SEEK_COOLDOWN_S
+        if cfg.allow_seek and seekable and excess > seek_excess and cooled:
+            jump = excess - self._fragment_s  # seeks land on a segment start: keep one segment of margin
+            self._last_seek_t = now
+            self._seeks += 1
+            self._mode = "seeking"
+            return [*self._set_rate(1.0), Command(kind="seek", value=jump)]
+        if excess > tol:
+            self._mode = "catching-up"
+            return self._set_rate(min(cfg.max_rate, 1.0 + cfg.gain_per_s * excess))
+        self._mode = "ahead" if excess < -tol else "holding"
+        return self._set_rate(1.0) if excess <= tol / 2 else []
+
+    def _set_rate(self, rate: float) -> list[Command]:
+        rate = round(rate, 2)
+        if abs(rate - self._rate) < 0.02:
+            return []
+        self._rate = rate
+        return [Command(kind="rate", value=rate)]
+
+    def status(self) -> LiveEdgeStatus:
+        return LiveEdgeStatus(
+            enabled=self.config.enabled,
+            target_s=self.target_s if self.config.enabled else None,
+            auto=self.config.target_s is None,
+            achieved_s=self._latency,
+            source=self._source,
+            rate=self._rate,
+            mode=self._mode,
+            seeks=self._seeks,
+            stalls_near_target=self._stalls,
+        )

@@ -1,0 +1,655 @@
+"""libVLC player for a native window, with health, glass-to-glass latency and live-edge control. Qt-free.
+
+Usage (any toolkit; the GUI's ``VideoPanel`` does exactly this)::
+
+    if not is_available():
+        print(install_hint())
+    player = VlcPlayer()
+    player.bind_window(int(widget.winId()))   # after the widget is shown
+    player.play("http://127.0.0.1:8080/hls/stream.m3u8")
+    ... player.health(), player.latency(), player.live_edge() from any thread (frozen dataclasses) ...
+    player.close()                             # before the window is destroyed
+
+Threads (never call libVLC from its own callbacks, libvlc.md §4):
+
+* libVLC's event and log callbacks only append ``PlayerEvent``/``LogLine`` records to a ``queue.Queue``.
+* ``hlsmon-player`` (supervisor) drains that queue into ``HealthTracker``, samples ``displayed_pictures``
+  at ~10 Hz, waits for the stream to be live (playlist 404 / ended → wait, start by itself when it comes
+  back, restart after a publisher reconnect), and applies the live-edge controller's rate/seek commands.
+* ``hlsmon-latency`` takes snapshots (``take_snapshot`` blocks up to 500 ms) and decodes the clock strip.
+* ``hlsmon-player-playlist`` polls the playlist (requests, timeouts) for waiting and for estimates.
+
+``close()`` stops those threads first, then ``stop`` → ``event_detach`` → ``log_unset`` → ``release``
+(the order that never crashed in libvlc.md §4). The window must stay valid until ``close()`` returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+from player.health import HealthTracker, LogLine, PlayerEvent, PlayerHealth
+from player.latency import LatencyMeter, LatencySample, LatencySummary, estimate_latency, summarize
+from player.live_edge import LiveEdgeConfig, LiveEdgeController, LiveEdgeStatus
+from player.playlist_watch import PlaylistView, PlaylistWatcher
+
+log = logging.getLogger(__name__)
+
+# Options every instance gets: snapshots without a preview/OSD on the video (libvlc.md §2), no title.
+BASE_OPTIONS: tuple[str, ...] = (
+    "--no-snapshot-preview",
+    "--no-osd",
+    "--no-video-title-show",
+    "--stats",
+)
+STRIP_FRESH_S = 1.5  # a strip sample older than this no longer drives the controller
+STALL_RESTART_S = 6.0  # no new picture for this long while the playlist is live: restart
+LOST_GRACE_S = 1.0
+
+_vlc: ModuleType | None = None
+_import_error: str | None = None
+
+
+def _load_vlc() -> ModuleType | None:
+    global _vlc, _import_error
+    if _vlc is not None or _import_error is not None:
+        return _vlc
+    try:
+        import vlc  # guarded: without libVLC the app runs monitor-only
+
+        vlc.libvlc_get_version()
+        _vlc = vlc
+    except (ImportError, OSError, AttributeError, NameError) as exc:
+        _import_error = f"{type(exc).__name__}: {exc}"
+        log.warning("libVLC not available (%s); playback disabled", _import_error)
+    return _vlc
+
+
+def is_available() -> bool:
+    """True when python-vlc imports and finds libVLC 3."""
+    return _load_vlc() is not None
+
+
+def unavailable_reason() -> str | None:
+    _load_vlc()
+    return _import_error
+
+
+def install_hint() -> str:
+    """How to get libVLC on this platform (shown by the GUI when playback is unavailable)."""
+    if sys.platform.startswith("linux"):
+        return (
+            "Video playback needs libVLC 3: sudo apt install libvlc5 vlc-plugin-base vlc-plugin-video-output "
+            "(Fedora: sudo dnf install vlc-libs); python-vlc comes with hlsmon. Monitoring works without it."
+        )
+    if sys.platform == "darwin":
+        return "Video playback needs VLC 3: install VLC.app from videolan.org (or brew install --cask vlc)."
+    if sys.platform == "win32":
+        return "Video playback needs VLC 3 (64-bit, same bitness as Python): install it from videolan.org."
+    return "Video playback needs libVLC 3 (https://www.videolan.org/vlc/)."
+
+
+# --- log callback with correct prototypes (python-vlc's get_context/get_object wrappers are broken) ----
+_LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)
+_LOG_BUFFER = 1024
+
+
+def _vsnprintf() -> Callable[..., int]:
+    if sys.platform == "win32":
+        libc = ctypes.cdll.msvcrt
+        fn = getattr(libc, "vsnprintf", None) or libc._vsnprintf
+    else:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        fn = libc.vsnprintf
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+class _LogBridge:
+    """libvlc_log_set callback: format the message once, put a ``LogLine`` on the queue, return."""
+
+    def __init__(self, vlc: ModuleType, out: queue.Queue, min_level: int = 0) -> None:
+        lib = vlc.dll
+        self._get_context = lib.libvlc_log_get_context
+        self._get_context.argtypes = [
+            ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.POINTER(ctypes.c_uint),
+        ]
+        self._get_context.restype = None
+        self._get_object = lib.libvlc_log_get_object
+        self._get_object.argtypes = [
+            ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.POINTER(ctypes.c_size_t),
+        ]
+        self._get_object.restype = None
+        self._log_set = lib.libvlc_log_set
+        self._log_set.argtypes = [ctypes.c_void_p, _LOG_CB, ctypes.c_void_p]
+        self._log_set.restype = None
+        self._log_unset = lib.libvlc_log_unset
+        self._log_unset.argtypes = [ctypes.c_void_p]
+        self._log_unset.restype = None
+        self._format = _vsnprintf()
+        self._out = out
+        self._min_level = min_level
+        self._callback = _LOG_CB(self._on_log)  # keep a reference for as long as it is installed
+        self._installed_on: int | None = None
+
+    def install(self, instance_ptr: int) -> None:
+        self._log_set(instance_ptr, self._callback, None)
+        self._installed_on = instance_ptr
+
+    def uninstall(self) -> None:
+        if self._installed_on is not None:
+            self._log_unset(self._installed_on)
+            self._installed_on = None
+
+    def _on_log(self, _data, level, ctx, fmt, args) -> None:  # runs on a VLC thread
+        if level < self._min_level:
+            return
+        try:
+            buf = ctypes.create_string_buffer(_LOG_BUFFER)
+            self._format(buf, _LOG_BUFFER, fmt, args)
+            module = ctypes.c_char_p()
+            file_ = ctypes.c_char_p()
+            line = ctypes.c_uint()
+            self._get_context(ctx, ctypes.byref(module), ctypes.byref(file_), ctypes.byref(line))
+            name = ctypes.c_char_p()
+            header = ctypes.c_char_p()
+            obj_id = ctypes.c_size_t()
+            self._get_object(ctx, ctypes.byref(name), ctypes.byref(header), ctypes.byref(obj_id))
+            self._out.put_nowait(
+                LogLine(
+                    t_mono=time.monotonic(),
+                    level=int(level),
+                    module=(module.value or b"").decode(errors="replace"),
+                    object_type=(name.value or b"").decode(errors="replace"),
+                    text=buf.value.decode(errors="replace"),
+                )
+            )
+        except Exception:  # never raise into C
+            pass
+
+
+_EVENTS = (
+    "MediaPlayerOpening",
+    "MediaPlayerBuffering",
+    "MediaPlayerPlaying",
+    "MediaPlayerPaused",
+    "MediaPlayerStopped",
+    "MediaPlayerEndReached",
+    "MediaPlayerEncounteredError",
+    "MediaPlayerVout",
+    "MediaPlayerSeekableChanged",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LatencyStatus:
+    """Newest latency and the series summary. ``source``: strip (measured), pdt-estimate, estimate."""
+
+    latest: LatencySample | None
+    measured: LatencySummary  # strip samples only
+    snapshots: int
+    decoded: int
+
+
+class VlcPlayer:
+    """One libVLC instance + media player bound to a native window. See the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        options: Sequence[str] = (),
+        live_edge: LiveEdgeConfig | None = None,
+        measure_latency: bool = True,
+        snapshot_hz: float = 3.0,
+        audio: bool = True,
+        wait_for_live: bool = True,
+        keep_log_lines: int = 400,
+    ) -> None:
+        vlc = _load_vlc()
+        if vlc is None:
+            raise RuntimeError(f"libVLC is not available ({_import_error}). {install_hint()}")
+        self._vlc = vlc
+        _x_init_threads()
+        args = [*BASE_OPTIONS, *([] if audio else ["--aout=adummy"]), *options]
+        self._instance = vlc.Instance(args)
+        if self._instance is None:
+            raise RuntimeError(f"libvlc_new failed with options {args}")
+        self._mp = self._instance.media_player_new()
+        self._mp.video_set_mouse_input(False)
+        self._mp.video_set_key_input(False)
+        self._media = None
+        self._inbox: queue.Queue = queue.Queue(maxsize=20000)
+        self._log_bridge = _LogBridge(vlc, self._inbox)
+        self._log_bridge.install(self._instance._as_parameter_.value)
+        self._event_manager = self._mp.event_manager()
+        self._attached: list = []
+        for name in _EVENTS:
+            event_type = getattr(vlc.EventType, name)
+            self._event_manager.event_attach(event_type, self._on_event, name)
+            self._attached.append(event_type)
+        self._vlc_lock = threading.RLock()  # serialises stop/play/snapshot/seek from our threads
+        self._state_lock = threading.Lock()
+        self._recent_log: deque[LogLine] = deque(maxlen=keep_log_lines)
+        self._events_out: deque[PlayerEvent | LogLine] = deque(maxlen=2000)
+        self._tracker = HealthTracker()
+        self._controller = LiveEdgeController(live_edge)
+        self._health = PlayerHealth(t_mono=time.monotonic(), state="idle")
+        self._estimate: LatencySample | None = None
+        self._url: str | None = None
+        self._wait_for_live = wait_for_live
+        self._playing = False  # libVLC has a media playing (or starting)
+        self._play_t: float | None = None
+        self._first_frame_t: float | None = None
+        self._last_media_seq: int | None = None
+        self._not_live_since: float | None = None
+        self._waiting_reason: str | None = None
+        self._watcher: PlaylistWatcher | None = None
+        self._stop = threading.Event()
+        self._closed = False
+        self._pending: queue.Queue = queue.Queue()  # commands from any thread for the supervisor
+        self._meter: LatencyMeter | None = None
+        if measure_latency:
+            self._meter = LatencyMeter(self._take_snapshot, rate_hz=snapshot_hz)
+            self._meter.pause(True)
+        self._supervisor = threading.Thread(target=self._run, name="hlsmon-player", daemon=True)
+        self._supervisor.start()
+        if self._meter is not None:
+            self._meter.start()
+
+    # --- public API (any thread) --------------------------------------------------------------------
+    def bind_window(self, handle: int) -> None:
+        """Render into the native window ``handle`` (X11 window id, HWND or NSView*). Call before play()."""
+        if sys.platform.startswith("linux") or sys.platform.startswith("freebsd"):
+            self._mp.set_xwindow(int(handle))
+        elif sys.platform == "win32":
+            _ensure_clip_children(int(handle))
+            self._mp.set_hwnd(int(handle))
+        elif sys.platform == "darwin":
+            self._mp.set_nsobject(int(handle))
+        else:
+            raise RuntimeError(f"no libVLC window embedding on {sys.platform}")
+
+    def play(self, url: str) -> None:
+        """Play ``url``; if it is not live yet (404, empty, ended) wait and start when it is."""
+        self._pending.put(("play", url))
+
+    def stop(self) -> None:
+        self._pending.put(("stop", None))
+
+    def set_mute(self, muted: bool) -> None:
+        self._mp.audio_set_mute(bool(muted))
+
+    def set_volume(self, percent: int) -> None:
+        self._mp.audio_set_volume(max(0, min(200, int(percent))))
+
+    def set_target_latency(self, seconds: float | None) -> None:
+        """Live-edge target in seconds, ``None`` for automatic (closest without stalling)."""
+        self._pending.put(("target", seconds))
+
+    def set_live_edge_enabled(self, enabled: bool) -> None:
+        self._pending.put(("live_edge", enabled))
+
+    def health(self) -> PlayerHealth:
+        with self._state_lock:
+            return self._health
+
+    def latency(self) -> LatencyStatus:
+        strip = self._meter.samples() if self._meter else []
+        latest = self._latest_latency(time.monotonic())
+        return LatencyStatus(
+            latest=latest,
+            measured=summarize([s.latency_s for s in strip]),
+            snapshots=self._meter.attempts if self._meter else 0,
+            decoded=self._meter.decoded if self._meter else 0,
+        )
+
+    def latency_samples(self) -> list[LatencySample]:
+        """All strip-measured samples so far (thread-safe copy)."""
+        return self._meter.samples() if self._meter else []
+
+    def live_edge(self) -> LiveEdgeStatus:
+        with self._state_lock:
+            return self._controller.status()
+
+    def recent_log(self) -> list[LogLine]:
+        with self._state_lock:
+            return list(self._recent_log)
+
+    def drain_events(self) -> list[PlayerEvent | LogLine]:
+        """Events and log lines since the last call (for a GUI log view), oldest first."""
+        with self._state_lock:
+            items = list(self._events_out)
+            self._events_out.clear()
+        return items
+
+    def playlist(self) -> PlaylistView | None:
+        return self._watcher.latest() if self._watcher else None
+
+    def close(self) -> None:
+        """Stop everything in an order that does not crash (libvlc.md §4). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if self._meter is not None:
+            self._meter.close()
+        if self._supervisor.is_alive() and threading.current_thread() is not self._supervisor:
+            self._supervisor.join(5.0)
+        if self._watcher is not None:
+            self._watcher.close()
+        with self._vlc_lock:
+            self._mp.stop()
+            for event_type in self._attached:
+                with contextlib.suppress(Exception):
+                    self._event_manager.event_detach(event_type)
+            self._log_bridge.uninstall()
+            self._mp.release()
+            if self._media is not None:
+                self._media.release()
+                self._media = None
+            self._instance.release()
+        log.info("player closed")
+
+    # --- libVLC callbacks (VLC threads): enqueue only ---------------------------------------------
+    def _on_event(self, event, name: str) -> None:
+        value: float | None = None
+        if name == "MediaPlayerBuffering":
+            value = float(event.u.new_cache)
+        elif name == "MediaPlayerVout":
+            value = float(event.u.new_count & 0xFFFFFFFF)
+        with contextlib.suppress(queue.Full):
+            self._inbox.put_nowait(PlayerEvent(t_mono=time.monotonic(), kind=name, value=value))
+
+    # --- snapshot (latency thread) ------------------------------------------------------------------
+    def _take_snapshot(self, path: Path) -> bool:
+        with self._vlc_lock:
+            if not self._playing or self._closed:
+                return False
+            return self._mp.video_take_snapshot(0, str(path), 0, 0) == 0
+
+    # --- supervisor ---------------------------------------------------------------------------------
+    def _run(self) -> None:
+        next_control = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            try:
+                self._handle_pending()
+                self._drain_inbox()
+                if self._playing:
+                    self._sample_pictures(now)
+                self._supervise_liveness(now)
+                if self._playing and now >= next_control:
+                    next_control = now + 0.25
+                    self._control(now)
+                self._publish(now)
+            except Exception:
+                log.exception("player supervisor step failed")
+            period = 0.02 if self._playing and self._first_frame_t is None else 0.1
+            self._stop.wait(period)
+
+    def _handle_pending(self) -> None:
+        while True:
+            try:
+                kind, value = self._pending.get_nowait()
+            except queue.Empty:
+                return
+            if kind == "play":
+                self._stop_vlc()
+                self._url = value
+                self._tracker.restarts = 0
+                self._start_watcher(value)
+                self._waiting_reason = "checking the playlist"
+                if not self._wait_for_live:
+                    self._start_vlc()
+            elif kind == "stop":
+                self._url = None
+                self._stop_vlc()
+                if self._watcher is not None:
+                    self._watcher.close()
+                    self._watcher = None
+                self._tracker.set_state("stopped")
+            elif kind == "target":
+                with self._state_lock:
+                    self._controller.set_target(value)
+            elif kind == "live_edge":
+                with self._state_lock:
+                    self._controller.set_enabled(bool(value))
+
+    def _start_watcher(self, url: str) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+        self._watcher = PlaylistWatcher(url).start()
+        self._last_media_seq = None
+        self._not_live_since = None
+
+    def _start_vlc(self) -> None:
+        assert self._url is not None
+        with self._vlc_lock:
+            media = self._instance.media_new(self._url)
+            self._mp.set_media(media)
+            if self._media is not None:
+                self._media.release()
+            self._media = media
+            self._mp.set_rate(1.0)
+            self._play_t = time.monotonic()
+            self._first_frame_t = None
+            self._tracker.reset(self._play_t)
+            self._mp.play()
+            self._playing = True
+        with self._state_lock:
+            self._controller.reset(None)
+        self._waiting_reason = None
+        if self._meter is not None:
+            self._meter.pause(False)
+        log.info("playing %s", self._url)
+
+    def _stop_vlc(self) -> None:
+        if self._meter is not None:
+            self._meter.pause(True)
+        with self._vlc_lock:
+            if self._playing:
+                self._mp.stop()
+            self._playing = False
+        self._first_frame_t = None
+
+    def _drain_inbox(self) -> None:
+        stalled = False
+        for _ in range(5000):
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, LogLine):
+                self._tracker.on_log(item)
+                if item.level >= 2 or "Retrieving" in item.text or "too late" in item.text:
+                    with self._state_lock:
+                        self._recent_log.append(item)
+                        self._events_out.append(item)
+            else:
+                before = self._tracker.snapshot(item.t_mono).rebuffer_count
+                self._tracker.on_event(item)
+                stalled |= self._tracker.snapshot(item.t_mono).rebuffer_count > before
+                with self._state_lock:
+                    self._events_out.append(item)
+        if stalled:
+            with self._state_lock:
+                self._controller.on_stall(time.monotonic())
+
+    def _sample_pictures(self, now: float) -> None:
+        media = self._media
+        if media is None:
+            return
+        stats = self._vlc.MediaStats()
+        with self._vlc_lock:
+            ok = media.get_stats(stats)
+        if not ok:
+            return
+        freezes_before = self._tracker.snapshot(now).freeze_count
+        self._tracker.on_pictures(now, int(stats.displayed_pictures))
+        if self._first_frame_t is None and self._tracker.last_picture_t is not None:
+            self._first_frame_t = self._tracker.last_picture_t
+            with self._state_lock:
+                self._controller.reset(self._first_frame_t)
+        if self._tracker.snapshot(now).freeze_count > freezes_before:
+            with self._state_lock:
+                self._controller.on_stall(now)
+
+    def _supervise_liveness(self, now: float) -> None:
+        if self._url is None or not self._wait_for_live or self._watcher is None:
+            return
+        view = self._watcher.latest()
+        if view is None:
+            return
+        restarted_origin = (
+            view.media_sequence is not None
+            and self._last_media_seq is not None
+            and view.media_sequence < self._last_media_seq
+        )
+        if view.media_sequence is not None:
+            self._last_media_seq = view.media_sequence
+        if view.live:
+            self._not_live_since = None
+        elif self._not_live_since is None:
+            self._not_live_since = now
+        if not self._playing:
+            if view.live:
+                self._start_vlc()
+            else:
+                self._waiting_reason = _why_not_live(view)
+                self._tracker.set_state("waiting")
+            return
+        reason = None
+        if restarted_origin:
+            reason = "media sequence went back (origin or publisher restarted)"
+        elif self._not_live_since is not None and now - self._not_live_since > LOST_GRACE_S:
+            reason = f"stream not live: {_why_not_live(view)}"
+        elif self._tracker.lost and view.live:
+            reason = f"libVLC lost the stream ({self._tracker.snapshot(now).lost_reason})"
+        else:
+            last = self._tracker.last_picture_t or self._play_t or now
+            if view.live and now - last > max(STALL_RESTART_S, 3 * (view.target_duration_s or 2.0)):
+                reason = f"no picture for {now - last:.1f} s while the playlist is live"
+        if reason is not None:
+            log.warning("restarting playback: %s", reason)
+            self._stop_vlc()
+            self._tracker.restarts += 1
+            self._tracker.set_state("waiting")
+            self._waiting_reason = reason
+            if view.live and not restarted_origin:
+                self._start_vlc()
+
+    def _latest_latency(self, now: float) -> LatencySample | None:
+        strip = self._meter.latest() if self._meter else None
+        if strip is not None and now - strip.t_mono <= STRIP_FRESH_S:
+            return strip
+        return self._estimate
+
+    def _update_estimate(self, now: float) -> None:
+        view = self._watcher.latest() if self._watcher else None
+        if view is None or not view.live:
+            self._estimate = None
+            return
+        with self._vlc_lock:
+            length_ms = self._mp.get_length()
+            position = self._mp.get_position()
+        if length_ms <= 0 or position < 0:
+            return
+        wall = time.time()
+        result = estimate_latency(
+            now_mono=now,
+            now_wall=wall,
+            remaining_s=length_ms / 1000.0 * (1.0 - position),
+            newest_first_seen=view.newest_first_seen,
+            newest_end_pdt=view.newest_end_pdt,
+        )
+        if result is not None:
+            self._estimate = LatencySample(
+                t_mono=now, t_wall=datetime.fromtimestamp(wall, tz=UTC), latency_s=result[0], source=result[1]
+            )
+
+    def _control(self, now: float) -> None:
+        if self._first_frame_t is None:
+            return
+        self._update_estimate(now)
+        view = self._watcher.latest() if self._watcher else None
+        sample = self._latest_latency(now)
+        with self._state_lock:
+            if view is not None:
+                self._controller.set_fragment(view.last_duration_s or view.target_duration_s)
+            commands = self._controller.update(
+                now,
+                sample.latency_s if sample else None,
+                sample.source if sample else None,
+                seekable=bool(self._mp.is_seekable()),
+            )
+        for command in commands:
+            with self._vlc_lock:
+                if command.kind == "rate":
+                    log.debug("live edge: rate %.2f", command.value)
+                    self._mp.set_rate(command.value)
+                elif command.kind == "seek":
+                    current = self._mp.get_time()
+                    log.info("live edge: seek forward %.1f s", command.value)
+                    if current >= 0:
+                        self._mp.set_time(int(current + command.value * 1000))
+
+    def _publish(self, now: float) -> None:
+        health = self._tracker.snapshot(now, waiting_reason=self._waiting_reason)
+        with self._state_lock:
+            self._health = health
+
+
+def _why_not_live(view: PlaylistView) -> str:
+    if view.status is None:
+        return f"playlist unreachable ({view.error})"
+    if view.status != 200:
+        return f"playlist answers HTTP {view.status}"
+    if view.endlist:
+        return "stream ended (EXT-X-ENDLIST)"
+    if view.error:
+        return view.error
+    return "playlist has no segments yet"
+
+
+def _x_init_threads() -> None:
+    """libVLC wants XInitThreads() before any X11 use; libX11 ≥ 1.8 does it already (cheap insurance)."""
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("X11")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).XInitThreads()
+
+
+def _ensure_clip_children(hwnd: int) -> None:
+    """libVLC ≥ 3.0.21 requires WS_CLIPCHILDREN on the HWND it draws into (Windows only; untested here)."""
+    gwl_style, ws_clipchildren = -16, 0x02000000
+    user32 = ctypes.windll.user32  # type: ignore[attr-defined]
+    get_style = user32.GetWindowLongPtrW
+    set_style = user32.SetWindowLongPtrW
+    get_style.restype = ctypes.c_ssize_t
+    get_style.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    set_style.restype = ctypes.c_ssize_t
+    set_style.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_ssize_t]
+    style = get_style(hwnd, gwl_style)
+    if not style & ws_clipchildren:
+        set_style(hwnd, gwl_style, style | ws_clipchildren)

@@ -1,0 +1,200 @@
+"""Verdicts on scripted observations: the words, the numbers, and that wrong behaviour is flagged."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from monitor.models import Interval, Observation, format_verdicts, judge, profile_for
+from monitor.records import PlaylistSnapshot, RequestKind, RequestRecord, SegmentEntry, SegmentLifecycle, Window
+from tests.models.scripted import ffmpeg_lives, nginx_lives
+
+NGINX_2_6 = {"hls_fragment": "2s", "hls_playlist_length": "6s", "keyint": 2}
+
+
+def by_code(verdicts: list, code: str) -> list:
+    return [v for v in verdicts if v.code == code]
+
+
+def test_nginx_deletions_inside_prediction_say_as_expected() -> None:
+    verdicts = judge(nginx_lives(2, 6, 20), profile_for("nginx-rtmp", NGINX_2_6))
+    gone = by_code(verdicts, "gone")
+    assert len(gone) >= 15
+    assert all(v.level in ("ok", "info") for v in gone), [v.message for v in gone if v.level not in ("ok", "info")]
+    assert gone[0].message == (
+        "Deleted 16.5 s after leaving the playlist; nginx-rtmp with playlist_length 6 s predicts 6 to 18 s: "
+        "as expected."
+    )
+    assert all(v.level == "ok" for v in by_code(verdicts, "appear") + by_code(verdicts, "listed"))
+    summary = {v.code: v for v in verdicts if v.scope == "summary"}
+    assert summary["summary_gone"].level == "ok"
+    assert summary["summary_gone_truth"].level == "ok"
+    batches = summary["summary_batches"]
+    assert batches.level == "ok" and "every 12 s" in batches.message
+
+
+def test_nginx_spec_breach_is_reported_as_info_inside_prediction() -> None:
+    """A deletion inside the nginx interval but sooner than D + window is 'as expected' and flags §6.2.2."""
+    verdicts = judge(nginx_lives(2, 6, 20), profile_for("nginx-rtmp", NGINX_2_6))
+    early = [v for v in by_code(verdicts, "gone") if v.observed is not None and v.observed < 8]
+    assert early, "the scripted phase should produce some early deletions"
+    assert all(v.spec == "RFC 8216 §6.2.2" and "as expected" in v.message for v in early)
+
+
+def test_deletion_outside_prediction_is_a_warning() -> None:
+    lives = nginx_lives(2, 6, 12)
+    bad = dataclasses.replace(lives[3], gone=Interval(lives[3].left.lo + 1.0, lives[3].left.lo + 1.2))
+    lives[3] = bad
+    verdicts = judge(lives, profile_for("nginx-rtmp", NGINX_2_6))
+    v = next(v for v in by_code(verdicts, "gone") if v.msn == 3)
+    assert v.level == "warning" and "earlier than predicted" in v.message
+    assert next(v for v in verdicts if v.code == "summary_gone").level == "warning"
+
+
+def test_wrong_profile_is_caught() -> None:
+    """ffmpeg-like lives judged as nginx-rtmp: deletions come far too early."""
+    lives = ffmpeg_lives(2, 3, 1, 12)
+    verdicts = judge(lives, profile_for("nginx-rtmp", NGINX_2_6))
+    assert any(v.level == "warning" for v in by_code(verdicts, "gone"))
+
+
+def test_ffmpeg_threshold_four() -> None:
+    profile = profile_for(
+        "ffmpeg", {"hls_time": 1, "hls_list_size": 3, "delete_segments": 1, "hls_delete_threshold": 4}
+    )
+    verdicts = judge(ffmpeg_lives(1, 3, 4, 15), profile)
+    gone = by_code(verdicts, "gone")
+    assert gone and all(v.level == "ok" for v in gone)
+    assert "predicts 4 s: as expected" in gone[0].message
+    # the same lives against threshold 1 are late
+    wrong = profile_for("ffmpeg", {"hls_time": 1, "hls_list_size": 3, "delete_segments": 1})
+    assert all("later than predicted" in v.message for v in by_code(judge(ffmpeg_lives(1, 3, 4, 15), wrong), "gone"))
+
+
+def test_keyframe_effect_summary_and_advice() -> None:
+    lives = nginx_lives(2, 6, 12, duration=4)
+    verdicts = judge(lives, profile_for("nginx-rtmp", {"hls_fragment": "2s", "hls_playlist_length": "6s"}))
+    summary = next(v for v in verdicts if v.code == "summary_durations")
+    assert summary.message.startswith("Segments last 4 s although hls_fragment is 2 s")
+    assert "Set OBS's keyframe interval to 2 s" in summary.message
+    assert any(v.code == "advice_keyint" for v in verdicts)
+
+
+def test_durations_as_configured_are_ok() -> None:
+    verdicts = judge(nginx_lives(2, 6, 12), profile_for("nginx-rtmp", NGINX_2_6))
+    assert next(v for v in verdicts if v.code == "summary_durations").level == "ok"
+
+
+def test_srs_no_grace_and_spec() -> None:
+    profile = profile_for("srs", {"hls_fragment": 2, "hls_window": 6})
+    lives = []
+    for k in range(12):
+        close = 2.0 * (k + 1)
+        leave = close + 8.0  # 4 entries: floor(6/2) + 1
+        lives.append(
+            Observation(
+                msn=k,
+                uri=f"s-{k}.ts",
+                extinf=2.0,
+                first_seen=Interval(close, close + 0.1),
+                left=Interval(leave, leave + 0.1),
+                gone=Interval(leave, leave + 0.1),
+            )
+        )
+    verdicts = judge(lives, profile)
+    assert all(v.level in ("ok", "info") for v in by_code(verdicts, "gone") + by_code(verdicts, "listed"))
+    assert all(v.spec == "RFC 8216 §6.2.2" for v in by_code(verdicts, "gone"))
+
+
+def _window(lo: float, hi: float) -> Window:
+    t0 = datetime(2026, 11, 25, tzinfo=UTC)
+    return Window(lo=lo, hi=hi, lo_utc=t0 + timedelta(seconds=lo), hi_utc=t0 + timedelta(seconds=hi))
+
+
+def test_judge_consumes_monitor_lifecycles_and_requests() -> None:
+    records = [
+        SegmentLifecycle(
+            endpoint="origin",
+            msn=o.msn,
+            uri=o.uri,
+            extinf=o.extinf,
+            first_seen=_window(o.first_seen.lo, o.first_seen.hi),
+            left=_window(o.left.lo, o.left.hi),
+            gone=_window(o.gone.lo, o.gone.hi),
+        )
+        for o in nginx_lives(2, 6, 16)
+    ]
+    records.append(SegmentLifecycle(endpoint="cdn", msn=0, uri="x", extinf=2.0, first_seen=_window(0, 1)))
+    t0 = datetime(2026, 11, 25, tzinfo=UTC)
+    stale = RequestRecord(
+        endpoint="origin",
+        kind=RequestKind.PLAYLIST,
+        method="GET",
+        url="u",
+        final_url="u",
+        sent_mono=1.0,
+        sent_utc=t0,
+        first_byte_mono=1.1,
+        end_mono=1.2,
+        end_utc=t0,
+        status=200,
+        headers={"age": "37", "x-cache": "Hit from cloudfront"},
+    )
+    snaps = [
+        PlaylistSnapshot(
+            endpoint="origin",
+            fetched=_window(i, i + 0.1),
+            url="u",
+            media_sequence=i,
+            target_duration=2,
+            segments=tuple(SegmentEntry(msn=i + j, uri=f"test-{i + j}.ts", duration=2.0) for j in range(3)),
+        )
+        for i in range(5)
+    ]
+    verdicts = judge(
+        records, profile_for("nginx-rtmp", NGINX_2_6), snapshots=snaps, requests=[stale], endpoint="origin"
+    )
+    assert all(v.level in ("ok", "info") for v in by_code(verdicts, "gone"))
+    cdn = next(v for v in verdicts if v.code == "summary_cdn_playlist_age")
+    assert cdn.level == "problem"
+    assert cdn.message == (
+        "The CDN served a playlist 37 s old (Age 37, X-Cache Hit): playlists must not be cached; use "
+        "CachingDisabled for *.m3u8 or send Cache-Control max-age=1 from the origin."
+    )
+    entries = next(v for v in verdicts if v.code == "summary_entries")
+    assert entries.level == "ok" and "lists 3 segments" in entries.message
+    text = format_verdicts(verdicts)
+    assert "Per segment:" in text and "Summary:" in text and "Recommendations:" in text
+
+
+def test_target_duration_change_and_short_window() -> None:
+    snaps = [
+        PlaylistSnapshot(
+            endpoint="o",
+            fetched=_window(i, i),
+            url="u",
+            media_sequence=i,
+            target_duration=td,
+            segments=(SegmentEntry(msn=i, uri="a.ts", duration=float(td)),),
+        )
+        for i, td in enumerate([4, 4, 6, 6])
+    ]
+    verdicts = judge([], profile_for("generic", {}), snapshots=snaps)
+    codes = {v.code for v in verdicts}
+    assert {"summary_td_changed", "summary_short_window"} <= codes
+
+
+def test_name_reuse_and_deleted_while_listed() -> None:
+    lives = [
+        Observation(msn=0, uri="index0.ts", extinf=2, first_seen=Interval(0, 0)),
+        Observation(msn=7, uri="index0.ts", extinf=2, first_seen=Interval(30, 30), errors_while_listed=2),
+    ]
+    verdicts = judge(lives, profile_for("ffmpeg", {}))
+    assert any(v.code == "summary_name_reuse" for v in verdicts)
+    assert next(v for v in verdicts if v.code == "deleted_while_listed").level == "problem"
+
+
+def test_recommendations_cover_the_five_topics() -> None:
+    profile = profile_for("nginx-rtmp", {"hls_fragment": "10s", "hls_playlist_length": "20s", "keyint": 4})
+    codes = {v.code for v in judge([], profile)}
+    assert {"advice_keyint", "advice_fragment", "advice_playlist_length", "advice_unique_names", "advice_cdn"} <= codes
