@@ -71,11 +71,12 @@ def main() -> int:
     t_min, t_max = window.model.t_min, window.model.t_max
     spans = [86_400, 21_600, 3_600, 600, 120, 30]
     times: list[float] = []
+    cpu_times: list[float] = []
     window.set_follow(False)
     for step in range(args.steps):
         span = spans[step % len(spans)] * rnd.uniform(0.7, 1.3)
         start = rnd.uniform(t_min, max(t_min, t_max - span))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         window.lifecycle.set_x_range(start, start + span)
         y0, y1 = window.lifecycle.item.visible_rows(start, start + span)
         if y0 is not None:
@@ -83,18 +84,26 @@ def main() -> int:
         window.redraw()
         app.processEvents()  # runs the pending paints of every chart
         times.append((time.perf_counter() - t0) * 1000)
+        cpu_times.append((time.thread_time() - c0) * 1000)
     arr = np.array(times)
     p50, p95, mx = (float(np.percentile(arr, 50)), float(np.percentile(arr, 95)), float(arr.max()))
+    cpu = np.array(cpu_times)
+    cpu50, cpu95 = float(np.percentile(cpu, 50)), float(np.percentile(cpu, 95))
+    load = os.getloadavg()[0]
     rss = max(peak_rss_mb(), psutil.Process().memory_info().rss / 1e6)
     sys.stdout.write(f"pan/zoom redraw over {len(arr)} steps (6 charts, spans 30 s..24 h): p50 {p50:.1f} ms, "
                      f"p95 {p95:.1f} ms, max {mx:.1f} ms\n")
+    sys.stdout.write(f"GUI-thread CPU per redraw: p50 {cpu50:.1f} ms, p95 {cpu95:.1f} ms "
+                     f"(machine load average {load:.1f} on {os.cpu_count()} cores: wall time includes waiting)\n")
     sys.stdout.write(f"RSS: {rss0:.0f} MB with the empty window, peak {rss:.0f} MB; "
                      f"model buffers {window.model.nbytes() / 1e6:.1f} MB\n")
     sys.stdout.write(f"target: p95 <= 50 ms: {'PASS' if p95 <= 50 else 'FAIL'}; RSS <= 400 MB: "
                      f"{'PASS' if rss <= 400 else 'FAIL'}\n")
     window.close()
     sys.stdout.write(json.dumps({"redraw_p50_ms": round(p50, 1), "redraw_p95_ms": round(p95, 1),
-                                 "redraw_max_ms": round(mx, 1), "rss_mb": round(rss, 1),
+                                 "redraw_max_ms": round(mx, 1),
+                                 "redraw_cpu_p50_ms": round(cpu50, 1), "redraw_cpu_p95_ms": round(cpu95, 1),
+                                 "load_avg": round(load, 1), "rss_mb": round(rss, 1),
                                  "segments": args.segments, "events": n, "replay_s": round(feed_s, 1),
                                  "steps": len(arr)}) + "\n")
     return 0 if p95 <= 50 and rss <= 400 else 1

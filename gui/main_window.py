@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
             chart.user_moved.connect(self._on_user_moved)
             if chart is not self.lifecycle:
                 chart.plot.setXLink(self.lifecycle.plot)
+        self.lifecycle.vb.sigXRangeChanged.connect(self._on_x_range_changed)
 
         self.video = make_video_panel(with_player)
         self.profile = ProfilePanel()
@@ -310,7 +311,14 @@ class MainWindow(QMainWindow):
             y0, y1 = self.lifecycle.item.visible_rows(end - span, end)
             if y0 is not None:
                 self.lifecycle.vb.setYRange(y0, y1, padding=0.02)
+        for chart in self.charts:
+            chart.sync_autorange()
         self._update_status()
+
+    @Slot()
+    def _on_x_range_changed(self, *args: object) -> None:
+        for chart in self.charts:
+            chart.sync_autorange()
 
     def _update_status(self) -> None:
         if not self.stream.running:

@@ -145,11 +145,11 @@ class VideoPanel(QWidget):
             player.close()
 
     # --- Qt plumbing --------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._bind_if_shown()
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event) -> None:
         self.close_player()
         super().closeEvent(event)
 

@@ -118,6 +118,10 @@ sub vcl_backend_response {
     if (beresp.ttl > std.duration(bereq.http.X-Cf-Max + "s", 0s)) {
         set beresp.ttl = std.duration(bereq.http.X-Cf-Max + "s", 0s);
     }
+    if (beresp.ttl <= 0s) {
+        # TTL 0: stored but stale at once, so every request revalidates (Varnish drops a 0 s object).
+        set beresp.ttl = 0.001s;
+    }
     unset beresp.http.X-Cf-Origin-Max-Age;
     return (deliver);
 }

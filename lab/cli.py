@@ -68,6 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pub.add_argument("--no-publish", dest="publish", action="store_false",
                      help="start the origin only and wait for OBS to publish")
 
+    _add_delivery_arguments(parser)
+
     run = parser.add_argument_group("run")
     run.add_argument("--workdir", type=Path, default=None,
                      help="keep configs, logs and HLS files here (default: a temp dir, removed at exit)")
@@ -99,7 +101,88 @@ def config_from_args(args: argparse.Namespace) -> LabConfig:
         bitrate_kbps=args.bitrate,
         audio=args.audio,
         publish=args.publish,
+        **_delivery_config(args),
     )
+
+
+def _add_delivery_arguments(parser: argparse.ArgumentParser) -> None:
+    """Issue 3: NMS/ffmpeg origin knobs, the S3 path, the CDN edge and the scenarios (lab/delivery.py)."""
+    from lab.delivery import CDN_POLICIES, S3_MODES
+    from lab.scenarios import SCENARIOS
+
+    more = parser.add_argument_group("nms / ffmpeg origins (--origin nms|ffmpeg)")
+    more.add_argument("--hls-keep", action="store_true", help="NMS hlsKeep: keep files after the publisher leaves")
+    more.add_argument(
+        "--hls-delete-threshold",
+        type=int,
+        default=_D.delete_threshold,
+        metavar="N",
+        help=f"hls_delete_threshold (default {_D.delete_threshold})",
+    )
+    path = parser.add_argument_group("delivery: S3 bucket (moto) and CDN edge (Varnish as CloudFront)")
+    path.add_argument(
+        "--cdn-policy",
+        choices=CDN_POLICIES,
+        default=_D.cdn_policy,
+        help="CDN edge in front of the origin (or of S3) with this CloudFront cache policy (default none: no edge)",
+    )
+    path.add_argument("--cdn-port", type=int, default=0, metavar="PORT", help="edge HTTP port (default: free)")
+    path.add_argument("--cdn-pop", default=_D.cdn_pop, metavar="CODE", help="X-Amz-Cf-Pop value")
+    path.add_argument(
+        "--s3",
+        choices=S3_MODES,
+        default=_D.s3,
+        help="mirror the origin folder into a moto S3 bucket: tutorial (playlist uploaded "
+        "with each new file, racing it) or ordered (segments first); default off",
+    )
+    path.add_argument(
+        "--s3-no-list-permission",
+        dest="s3_list_permission",
+        action="store_false",
+        help="missing objects answer 403 AccessDenied instead of 404 NoSuchKey",
+    )
+    path.add_argument(
+        "--s3-uplink-kbps",
+        type=float,
+        default=0.0,
+        metavar="KBPS",
+        help="modelled upload bandwidth of the uploader (default 0: unlimited)",
+    )
+    path.add_argument("--s3-delete", action="store_true", help="delete objects whose file left the origin")
+    path.add_argument(
+        "--scenario",
+        choices=tuple(SCENARIOS),
+        default=None,
+        help="run one failure scenario, print what it shows, stop (exit 0 if reproduced)",
+    )
+    path.add_argument("--list-scenarios", action="store_true", help="list the scenarios and exit")
+
+
+def _delivery_config(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "hls_keep": getattr(args, "hls_keep", False),
+        "delete_threshold": getattr(args, "hls_delete_threshold", _D.delete_threshold),
+        "cdn_policy": getattr(args, "cdn_policy", _D.cdn_policy),
+        "cdn_port": getattr(args, "cdn_port", 0),
+        "cdn_pop": getattr(args, "cdn_pop", _D.cdn_pop),
+        "s3": getattr(args, "s3", _D.s3),
+        "s3_list_permission": getattr(args, "s3_list_permission", True),
+        "s3_uplink_kbps": getattr(args, "s3_uplink_kbps", 0.0),
+        "s3_delete": getattr(args, "s3_delete", False),
+    }
+
+
+def _run_scenario(name: str, config: LabConfig) -> int:
+    from lab.scenarios import run_scenario
+
+    try:
+        result = run_scenario(name, config, lambda line: (sys.stdout.write(line + "\n"), sys.stdout.flush()))
+    except (LabError, ProcessFailed, ValueError) as exc:
+        sys.stderr.write(f"hlsmon lab: scenario {name} failed to run.\n{exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0 if result.reproduced else 1
 
 
 def _die_with_parent() -> None:
@@ -110,12 +193,20 @@ def _die_with_parent() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "list_scenarios", False):
+        from lab.scenarios import describe_scenarios
+
+        sys.stdout.write(describe_scenarios() + "\n")
+        return 0
     try:
         config = config_from_args(args)
         config.validate()
     except ValueError as exc:
         sys.stderr.write(f"hlsmon lab: {exc}\n")
         return 2
+    if getattr(args, "scenario", None):
+        _die_with_parent()
+        return _run_scenario(args.scenario, config)
     stop = threading.Event()
     started = threading.Event()
     parent = os.getppid()
@@ -130,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     lab = Lab(config)
     try:
-        sys.stdout.write(f"hlsmon lab: starting nginx-rtmp and the publisher in {lab.workdir} ...\n")
+        sys.stdout.write(f"hlsmon lab: starting the {config.origin} origin and the publisher in {lab.workdir} ...\n")
         sys.stdout.flush()
         try:
             lab.start()

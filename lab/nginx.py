@@ -137,9 +137,14 @@ def wait_listening(proc: ManagedProcess, rtmp_port: int, http_port: int, timeout
     while time.monotonic() < deadline:
         if not proc.alive():
             tail = error_log.read_text(errors="replace")[-2000:] if error_log.exists() else proc.log_tail()
-            raise ProcessFailed(f"nginx exited with code {proc.popen.returncode if proc.popen else '?'}; "
-                                f"see {error_log}:\n{tail}\n{proc.log_tail()}")
+            raise ProcessFailed(
+                f"nginx exited with code {proc.popen.returncode if proc.popen else '?'}; "
+                f"see {error_log}:\n{tail}\n{proc.log_tail()}"
+            )
         if _listening(rtmp_port) and _listening(http_port):
-            return
+            time.sleep(0.1)
+            if proc.alive():
+                return
+            continue
         time.sleep(0.05)
     raise ProcessFailed(f"nginx did not listen on {rtmp_port}/{http_port} within {timeout:.0f} s; see {error_log}")

@@ -110,7 +110,7 @@ def ffmpeg_argv(rtmp_url: str, width: int, height: int, fps: int, keyint_s: floa
     midnight rather than wrapping).
     """
     gop = max(1, round(keyint_s * fps))
-    font = f"fontfile={FONT}" if FONT.exists() else "font=Mono"
+    font = f"fontfile={FONT}"
     size = max(12, height // 14)
     text = (
         f"drawtext={font}:fontsize={size}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=4:"
@@ -126,8 +126,11 @@ def ffmpeg_argv(rtmp_url: str, width: int, height: int, fps: int, keyint_s: floa
     ]
     if audio:
         argv += ["-f", "lavfi", "-i", "sine=frequency=440:beep_factor=2:sample_rate=48000"]
+    if FONT.exists():
+        argv += ["-vf", text]
+    else:  # the strip still carries the time; only the human-readable clock is missing
+        log.warning("font %s missing (install fonts-dejavu-core): no human-readable clock", FONT)
     argv += [
-        "-vf", text,
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline",
         "-pix_fmt", "yuv420p", "-threads", "1",
         "-b:v", f"{bitrate_kbps}k", "-maxrate", f"{bitrate_kbps}k", "-bufsize", f"{bitrate_kbps * 2}k",
@@ -164,8 +167,13 @@ class Publisher:
                            self.args.bitrate, not self.args.no_audio, offset)
         log.info("ffmpeg: %s", " ".join(argv))
         sys.stdout.flush()
-        ffmpeg = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=None, stderr=None,
-                                  preexec_fn=_die_with_parent)
+        try:
+            ffmpeg = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=None, stderr=None, preexec_fn=_die_with_parent
+            )
+        except FileNotFoundError:
+            log.error("ffmpeg is not installed (not on PATH); run scripts/setup.sh")
+            return 1
         assert ffmpeg.stdin is not None
         stamps = open(self.args.stamps, "a", encoding="utf-8")  # noqa: SIM115 (closed in finally)
         slot = 0

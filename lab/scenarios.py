@@ -136,8 +136,11 @@ def _no_cache_control(config: LabConfig, say: Say) -> LabConfig:
     """An origin path without Cache-Control: S3 objects for NMS (Express always sends max-age=0)."""
     if config.origin == "nms":
         if config.s3 == "off":
-            return _change(config, say, "NMS always sends 'public, max-age=0'; S3 objects carry no "
-                           "Cache-Control, as in the tutorial's NMS -> S3 -> CloudFront path", s3="ordered")  # fmt: skip
+            why = (
+                "NMS always sends 'public, max-age=0'; S3 objects carry no Cache-Control, as in the "
+                "tutorial's NMS -> S3 -> CloudFront path"
+            )
+            return _change(config, say, why, s3="ordered")
         return config
     return _change(config, say, "origin without Cache-Control", cache_control=False)
 
@@ -164,7 +167,7 @@ def run_stale(lab: Lab, say: Say) -> ScenarioResult:
     reproduced = edge.x_cache.startswith("Hit") and edge.body == first.body and bool(behind and behind > 0)
     say(f"edge   : MEDIA-SEQUENCE {edge_seq}, X-Cache '{edge.x_cache}', Age {edge.age} s (same bytes as the "
         f"first fetch: {edge.body == first.body})")  # fmt: skip
-    say(f"origin : MEDIA-SEQUENCE {src_seq} ({source.url}, Cache-Control "
+    say(f"source : MEDIA-SEQUENCE {src_seq} ({source.url}, Cache-Control "
         f"{source.headers.get('Cache-Control', 'none')})")  # fmt: skip
     if seg is not None:
         say(f"oldest segment the edge still lists: {seg.status} {seg.x_cache}")
@@ -218,8 +221,6 @@ def configure_reuse(config: LabConfig, say: Say) -> LabConfig:
     if config.cdn_policy == "none":
         config = _change(config, say, "an edge is needed", cdn_policy="caching-optimized")
     config = _no_cache_control(config, say)
-    if config.s3 != "off":
-        config = _change(config, say, "the bucket follows the origin's deletions", s3_delete=True)
     return _change(config, say, "a short window keeps the scenario short", playlist_length_s=3 * config.fragment_s)
 
 
@@ -243,8 +244,12 @@ def run_reuse(lab: Lab, say: Say) -> ScenarioResult:
     say(f"session 2: origin wrote a new {seg_name} (md5 {new_md5}); edge serves md5 {edge.md5} "
         f"({edge.x_cache}, Age {edge.age} s)")  # fmt: skip
     reproduced = new_bytes is not None and edge.body == old.body and edge.body != new_bytes
-    summary = (f"the edge serves the previous session's {seg_name} after the restart: old and new video mixed "
-               f"until the segment TTL ends" if reproduced else "the edge served the new bytes (not reproduced)")
+    summary = (
+        f"the edge serves the previous session's {seg_name} after the restart: old and new video mixed "
+        f"until the segment TTL ends"
+        if reproduced
+        else "the edge served the new bytes (not reproduced)"
+    )
     facts = {"old_md5": old.md5, "new_md5": new_md5, "edge_md5": edge.md5, "edge_x_cache": edge.x_cache,
              "edge_age": edge.age}  # fmt: skip
     return ScenarioResult("restart-name-reuse", reproduced, summary, facts)
@@ -389,7 +394,7 @@ def run_keyframes(lab: Lab, say: Say) -> ScenarioResult:
         f"{expected:g} s")  # fmt: skip
     say(f"origin playlist: EXTINF {durations}, TARGETDURATION {td}, window {window:.1f} s (configured "
         f"playlist length {c.playlist_length_s:g} s)")  # fmt: skip
-    full = [d for d in durations[:-1]] or durations
+    full = durations[:-1] or durations
     reproduced = bool(full) and min(full) > c.fragment_s * 1.4
     summary = (f"segments last about {sum(full) / len(full):.1f} s, not {c.fragment_s:g} s: the cut waits for a "
                f"keyframe, so latency and the playlist window grow with the GOP" if reproduced else

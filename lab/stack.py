@@ -126,6 +126,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_free(port: int) -> bool:
+    """True if nothing listens on 127.0.0.1:``port`` (bind-test)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
 class Lab:
     """The running stack. Use as a context manager, or ``start()`` / ``stop()``."""
 
@@ -133,6 +143,7 @@ class Lab:
         self.config = config or LabConfig()
         self.config.validate()
         self._tmp: str | None = None
+        self._keep_logs = False
         if self.config.workdir is None:
             self._tmp = tempfile.mkdtemp(prefix="hlsmon-lab-")
             self.workdir = Path(self._tmp)
@@ -256,15 +267,24 @@ class Lab:
                 self.processes.append(self.publisher)
                 self._wait_healthy()
                 if not self.delivery.wait_s3_playlist(self.config.start_timeout_s or 20.0):
-                    raise LabError(f"the S3 bucket never served {self.delivery.s3_playlist_url}; "
-                                   f"see {self.workdir / 'logs' / 'uploader.log'}")
+                    raise LabError(
+                        f"the S3 bucket never served {self.delivery.s3_playlist_url}; "
+                        f"see {self.workdir / 'logs' / 'uploader.log'}"
+                    )
             self.started_utc = time.time()
         except BaseException:
+            self._keep_logs = True  # the error message points into the workdir: keep it
             self.stop()
             raise
         return self
 
     def _start_origin(self, nginx_mod) -> ManagedProcess:
+        for label, port in (("RTMP", self.config.rtmp_port), ("HTTP", self.config.http_port)):
+            if port and not port_free(port):
+                raise LabError(
+                    f"origin (nginx): {label} port {port} on {HOST} is already in use; "
+                    "choose another or 0 for a free one"
+                )
         auto_ports = self.config.rtmp_port == 0 or self.config.http_port == 0
         attempts = 3 if auto_ports else 1
         for attempt in range(attempts):
@@ -326,7 +346,10 @@ class Lab:
         """Stop the publisher first (nginx closes the last fragment), then the recorder, then nginx."""
         for proc in reversed(self.processes):
             try:
+                was_publishing = proc is self.publisher and proc.alive()
                 proc.stop()
+                if was_publishing and self.truth is not None and self.truth.alive():
+                    time.sleep(0.5)  # the origin closes the last fragment and rewrites the playlist: record it
             except Exception:  # keep stopping the others
                 log.exception("stopping %s failed", proc.name)
         self.processes.clear()
@@ -335,7 +358,7 @@ class Lab:
         delivery.stop_parts(self.parts)
         self.delivery = None
         self._running = False
-        if self._tmp and not self.config.keep_workdir:
+        if self._tmp and not self.config.keep_workdir and not self._keep_logs:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
@@ -356,7 +379,7 @@ class Lab:
             "OBS  Settings > Stream: Service 'Custom...'",
             f"     Server        : {self.rtmp_server_url}",
             f"     Stream Key    : {c.stream_key}",
-            f"     Output        : keyframe interval {c.keyint_s:g} s, {c.bitrate_kbps} kbit/s",
+            f"     Output        : keyframe interval {c.keyint_s:g} s, {c.bitrate_kbps} kbit/s (OBS Settings > Output)",
             f"nginx-rtmp         : hls_fragment {c.fragment_s:g}s; hls_playlist_length {c.playlist_length_s:g}s; "
             f"hls_cleanup {_onoff(c.cleanup)}; hls_nested {_onoff(c.nested)}; "
             f"hls_fragment_naming {c.fragment_naming}",
@@ -365,7 +388,8 @@ class Lab:
             f"Publisher          : {publisher}",
             f"Origin folder      : {self.origin_dir}",
             f"Ground truth       : {self.truth_path}",
-            f"Logs               : {self.workdir}",
+            f"Logs               : {self.workdir}"
+            + (" (temporary, removed at exit; --workdir to keep)" if self._tmp and not c.keep_workdir else ""),
         ]
         if c.origin != "nginx" or self.delivery is not None:  # issue 3: other origins, S3, CDN
             from lab import delivery

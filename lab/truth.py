@@ -19,8 +19,9 @@ Fields of every line:
               ``segment_close`` (complete), ``segment_delete``; absent for other events
 ``size``      bytes when the event was read (null for deletions, or when the file was already gone)
 
-Playlist writes also carry ``media_sequence`` (int or null), ``uris`` and ``durations`` (EXTINF) of the
-version written, read right after the rename, and ``endlist`` (bool).
+Playlist writes also carry what the version written says, read right after the rename:
+``media_sequence`` (int or null), ``target_duration`` (int or null), ``uris``, ``durations`` (EXTINF),
+``discontinuity`` (one bool per entry: preceded by #EXT-X-DISCONTINUITY) and ``endlist`` (bool).
 
 One read of the inotify queue stamps all its events with the same time; the delay between the file system
 change and the stamp is normally well under 1 ms on an idle host (more when the CPU is saturated).
@@ -49,6 +50,7 @@ SEGMENT_SUFFIXES = (".ts", ".m4s", ".mp4", ".aac")
 TEMP_SUFFIXES = (".bak", ".tmp")
 _EXTINF = re.compile(r"^#EXTINF:\s*([0-9.]+)")
 _MEDIA_SEQ = re.compile(r"^#EXT-X-MEDIA-SEQUENCE:\s*(\d+)")
+_TARGET = re.compile(r"^#EXT-X-TARGETDURATION:\s*(\d+)")
 
 
 def classify(path: str, is_dir: bool = False) -> str:
@@ -79,20 +81,35 @@ def action_for(event: str, kind: str) -> str | None:
 def parse_playlist(text: str) -> dict[str, Any]:
     """Media sequence, URIs, EXTINF durations and ENDLIST of a media playlist (tolerant, no m3u8 dep)."""
     media_sequence: int | None = None
+    target_duration: int | None = None
     uris: list[str] = []
     durations: list[float] = []
+    discontinuity: list[bool] = []
+    pending_discontinuity = False
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             continue
         if m := _MEDIA_SEQ.match(line):
             media_sequence = int(m.group(1))
+        elif m := _TARGET.match(line):
+            target_duration = int(m.group(1))
+        elif line.startswith("#EXT-X-DISCONTINUITY") and not line.startswith("#EXT-X-DISCONTINUITY-"):
+            pending_discontinuity = True
         elif m := _EXTINF.match(line):
             durations.append(float(m.group(1)))
         elif not line.startswith("#"):
             uris.append(line)
-    return {"media_sequence": media_sequence, "uris": uris, "durations": durations,
-            "endlist": "#EXT-X-ENDLIST" in text}
+            discontinuity.append(pending_discontinuity)
+            pending_discontinuity = False
+    return {
+        "media_sequence": media_sequence,
+        "target_duration": target_duration,
+        "uris": uris,
+        "durations": durations,
+        "discontinuity": discontinuity,
+        "endlist": "#EXT-X-ENDLIST" in text,
+    }
 
 
 def read_truth(path: Path) -> list[dict[str, Any]]:

@@ -86,6 +86,9 @@ class EndpointChecker:
         self._last_new_lo: float | None = None  # earliest instant the newest segment may have appeared
         self._max_playlist_s = 0.0
         self._validators: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self._early_count = 0
+        self._early_last: float | None = None
+        self._early_severity = Severity.INFO
 
     # ---- helpers -----------------------------------------------------------------------------------
     def _alert(self, severity: Severity, code: str, message: str, *, evidence: dict | None = None,
@@ -277,21 +280,37 @@ class EndpointChecker:
 
     # ---- segments -------------------------------------------------------------------------------------------
     def on_gone(self, life: SegmentLifecycle) -> list[Alert]:
-        """RFC 8216 §6.2.2: available for (segment duration + longest playlist duration) after removal."""
+        """RFC 8216 §6.2.2: available for (segment duration + longest playlist duration) after removal.
+
+        Fires on the first violation, then at most once a minute (every segment keeps its evidence in
+        its lifecycle). A shortfall of less than one segment duration is a WARNING (nginx-rtmp's batch
+        cleaner does this on almost every pass), more is an ERROR.
+        """
         if life.left is None or life.gone is None:
             return []
         required = life.extinf + self._max_playlist_s
         available_at_most = life.gone.hi - life.left.lo
-        if available_at_most < required:
-            return [self._alert(Severity.ERROR, "deleted_too_early",
-                                f"Segment {life.msn} was deleted at most {available_at_most:.1f} s after leaving "
-                                f"the playlist; the spec requires {required:.1f} s (duration + playlist).",
-                                evidence={"msn": life.msn, "uri": life.uri, "available_s": round(available_at_most, 3),
-                                          "required_s": round(required, 3), "status": life.gone_status},
-                                advice="Players that are behind will get 404s. Keep segments longer "
-                                "(nginx-rtmp: hls_playlist_length; ffmpeg: hls_delete_threshold).",
-                                msn=life.msn, spec="RFC 8216 §6.2.2")]
-        return []
+        if available_at_most >= required:
+            return []
+        self._early_count += 1
+        shortfall = required - available_at_most
+        severity = Severity.ERROR if shortfall > max(life.extinf, 1.0) else Severity.WARNING
+        mono = life.gone.hi
+        if (self._early_last is not None and mono - self._early_last < 60.0
+                and severity <= self._early_severity):
+            return []
+        self._early_last = mono
+        self._early_severity = severity
+        return [self._alert(severity, "deleted_too_early",
+                            f"Segment {life.msn} was deleted at most {available_at_most:.1f} s after leaving "
+                            f"the playlist; the spec requires {required:.1f} s (duration + playlist)"
+                            f" [{self._early_count} so far].",
+                            evidence={"msn": life.msn, "uri": life.uri, "available_s": round(available_at_most, 3),
+                                      "required_s": round(required, 3), "status": life.gone_status,
+                                      "count": self._early_count},
+                            advice="Players that are behind will get 404s. Keep segments longer "
+                            "(nginx-rtmp: hls_playlist_length; ffmpeg: hls_delete_threshold).",
+                            msn=life.msn, spec="RFC 8216 §6.2.2")]
 
     def on_segment_response(self, life: SegmentLifecycle | None, rec: RequestRecord, listed: bool) -> list[Alert]:
         out: list[Alert] = []

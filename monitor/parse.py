@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import m3u8
 
@@ -96,14 +96,19 @@ def _media(
     if ms < 0:
         raise PlaylistError(f"malformed playlist: negative EXT-X-MEDIA-SEQUENCE {ms}")
     segments: list[SegmentEntry] = []
-    trailing_parts = 0
+    pdt: datetime | None = None
     for seg in pl.segments:
         if seg.uri is None:  # LL-HLS: parts of the segment being written
-            trailing_parts += len(seg.parts or ())
             continue
         if len(segments) >= MAX_SEGMENTS:
             raise PlaylistError(f"huge playlist: more than {MAX_SEGMENTS} segments")
-        segments.append(_entry(seg, ms + len(segments), url))
+        explicit = seg.program_date_time
+        if isinstance(explicit, datetime):
+            pdt = explicit if explicit.tzinfo else explicit.replace(tzinfo=UTC)
+        entry = _entry(seg, ms + len(segments), url, pdt)
+        segments.append(entry)
+        if pdt is not None:  # extrapolate forward with EXTINF (bis-22 §6.3.3)
+            pdt = pdt + timedelta(seconds=entry.duration)
     if not segments and not pl.is_endlist and pl.target_duration is None:
         raise PlaylistError("playlist has neither segments nor EXT-X-TARGETDURATION")
     sc = pl.server_control
@@ -130,10 +135,7 @@ def _media(
     return snap
 
 
-def _entry(seg: m3u8.Segment, msn: int, base: str) -> SegmentEntry:
-    pdt = seg.program_date_time or seg.current_program_date_time
-    if isinstance(pdt, datetime) and pdt.tzinfo is None:
-        pdt = pdt.replace(tzinfo=UTC)
+def _entry(seg: m3u8.Segment, msn: int, base: str, pdt: datetime | None) -> SegmentEntry:
     duration = seg.duration
     if duration is None or duration != duration or duration < 0:  # None, NaN, negative
         raise PlaylistError(f"malformed playlist: segment {msn} has no valid EXTINF duration")
@@ -143,7 +145,7 @@ def _entry(seg: m3u8.Segment, msn: int, base: str) -> SegmentEntry:
         duration=float(duration),
         title=seg.title or "",
         discontinuity=bool(seg.discontinuity),
-        pdt=pdt if isinstance(pdt, datetime) else None,
+        pdt=pdt,
         byterange=seg.byterange or None,
         key_method=(seg.key.method if seg.key and seg.key.method and seg.key.method != "NONE" else None),
         map_uri=(_abs(seg.init_section.absolute_uri, base) if seg.init_section else None),

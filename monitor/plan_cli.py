@@ -53,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cdn",
         default="none",
-        help="CDN in front: none, caching-disabled, caching-optimized, elemental-mediapackage (CloudFront policies)",
+        help="CDN in front (CloudFront managed policies): none, caching-disabled, caching-optimized, "
+        "elemental-mediapackage, tutorial-fix (*.m3u8 CachingDisabled, segments Elemental-MediaPackage)",
     )
     parser.add_argument(
         "--origin-cache-control",

@@ -26,7 +26,7 @@ Public API (monitor/monitor.py)
     mon.start()                               # returns at once; one daemon thread per endpoint
     ...
     mon.close()                               # stops and joins the threads, flushes the session file
-    mon.lifecycles()                          # -> dict[(endpoint, msn)] of SegmentLifecycle (latest state)
+    mon.lifecycles()                          # -> {(endpoint, generation, msn): SegmentLifecycle} (latest)
     mon.alerts()                              # -> list[Alert]
 
 ``on_event`` is called **from the endpoint's poller thread** (thread name ``poll-<endpoint>``), one
@@ -34,7 +34,7 @@ event at a time per endpoint but concurrently across endpoints; it must be quick
 widgets (the GUI wraps it in one Qt bridge that only emits a signal). Events are
 :data:`Event` = RequestRecord | PlaylistSnapshot | SegmentLifecycle | Alert | Measures | EndpointStatus |
 VariantList. A ``SegmentLifecycle`` is re-emitted (a new frozen object) each time it changes; the newest
-one for ``(endpoint, msn)`` supersedes the previous ones. Exceptions raised by ``on_event`` are logged and
+one for ``(endpoint, generation, msn)`` supersedes the previous ones. Exceptions raised by ``on_event`` are logged and
 swallowed. URLs in records are the real ones (needed to probe signed segment URLs); the session
 file and the logs redact credentials and signed-URL tokens (``monitor.redact``).
 A session file read back with ``monitor.session.read_session(path)`` yields the same events.

@@ -150,8 +150,13 @@ class LifecycleTracker:
             st.life = replace(st.life, errors_while_listed=st.life.errors_while_listed + 1)
             return st.life
         if 200 <= rec.status < 300:
+            size: int | None = rec.size
+            if rec.method == "HEAD" or rec.status == 206:
+                length = rec.headers.get("content-length", "")
+                size = int(length) if length.isdigit() and rec.method == "HEAD" else None
+            body = rec.method != "HEAD" and rec.status == 200
             st.life = replace(
-                st.life, size=rec.size, ttfb_s=rec.ttfb_s, download_s=rec.total_s,
+                st.life, size=size, ttfb_s=rec.ttfb_s, download_s=rec.total_s if body else None,
                 etag=rec.headers.get("etag"), last_modified=rec.headers.get("last-modified"),
             )
             return st.life

@@ -8,7 +8,10 @@ inside the live window and a temporary rate increase both work after start. The 
   complete, VLC keeps ~1 s of buffer, and its playlist refresh can lag half a segment), raised by
   ``STALL_STEP_S`` after each rebuffer or freeze that happens near the target ("as close as the stream
   allows without stalling").
-* Large excess (> ``seek_excess``): one seek forward inside the window, then settle.
+* Large excess (> ``seek_excess``): a seek forward inside the window, then settle. VLC lands on a segment
+  start and rebuffers, and will not go closer than its own start rule allows, so a seek that gained less
+  than ``MIN_SEEK_GAIN_S`` disables seeking for this playback; stalls while settling are not held
+  against the target.
 * Smaller excess: rate ``1 + gain·excess`` capped at ``max_rate`` (1.25× by default), back to 1.0 within
   tolerance. Estimates (no strip) use a wider tolerance.
 """
@@ -25,6 +28,7 @@ MAX_AUTO_EXTRA_S = 4.0
 SETTLE_AFTER_START_S = 1.5
 SETTLE_AFTER_SEEK_S = 3.0
 SEEK_COOLDOWN_S = 8.0
+MIN_SEEK_GAIN_S = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +80,8 @@ class LiveEdgeController:
         self._start_t = first_frame_t
         self._rate = 1.0
         self._last_seek_t: float | None = None
+        self._latency_before_seek: float | None = None
+        self._seek_useful = True
         self._seeks = 0
         self._latency: float | None = None
         self._source: str | None = None
@@ -95,6 +101,10 @@ class LiveEdgeController:
         """A rebuffer or freeze: if it happened at or below the target, the target is too aggressive."""
         if self._latency is None or self._start_t is None:
             return
+        if now - self._start_t < SETTLE_AFTER_START_S:
+            return
+        if self._last_seek_t is not None and now - self._last_seek_t < SETTLE_AFTER_SEEK_S + 1.0:
+            return  # the seek's own rebuffer
         if self._latency <= self.target_s + self._tolerance() + 0.5:
             self._stalls += 1
             if self.config.target_s is None:
@@ -118,13 +128,18 @@ class LiveEdgeController:
         if self._last_seek_t is not None and now - self._last_seek_t < SETTLE_AFTER_SEEK_S:
             self._mode = "seeking"
             return []
+        if self._latency_before_seek is not None:  # first value after a seek settled: did it help?
+            if self._latency_before_seek - latency_s < MIN_SEEK_GAIN_S:
+                self._seek_useful = False
+            self._latency_before_seek = None
         excess = latency_s - self.target_s
         tol = self._tolerance()
         seek_excess = max(2.0 * self._fragment_s, 3.0)
         cooled = self._last_seek_t is None or now - self._last_seek_t >= SEEK_COOLDOWN_S
-        if cfg.allow_seek and seekable and excess > seek_excess and cooled:
+        if cfg.allow_seek and self._seek_useful and seekable and excess > seek_excess and cooled:
             jump = excess - self._fragment_s  # seeks land on a segment start: keep one segment of margin
             self._last_seek_t = now
+            self._latency_before_seek = latency_s
             self._seeks += 1
             self._mode = "seeking"
             return [*self._set_rate(1.0), Command(kind="seek", value=jump)]

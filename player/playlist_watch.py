@@ -51,9 +51,7 @@ def parse_media_playlist(text: str, url: str) -> m3u8.M3U8:
     return m3u8.loads(text, uri=url)
 
 
-def view_from_playlist(
-    playlist: m3u8.M3U8, *, url: str, t_mono: float, first_seen: dict[str, float]
-) -> PlaylistView:
+def view_from_playlist(playlist: m3u8.M3U8, *, url: str, t_mono: float, first_seen: dict[str, float]) -> PlaylistView:
     """Summarise a parsed media playlist; ``first_seen`` (uri -> time) is updated in place."""
     segments = list(playlist.segments)
     for seg in segments:

@@ -54,6 +54,11 @@ BASE_OPTIONS: tuple[str, ...] = (
     "--no-video-title-show",
     "--stats",
 )
+# nginx-rtmp writes one PCR per keyframe, 1.4 s behind the timestamps (PCR = DTS - 700 ms, PTS/DTS + 700 ms),
+# more than the fixed 1 s of PTS delay VLC 3 uses for HLS: VLC then logs "PCR is called too late" and
+# rebuffers at segment boundaries. Making VLC's TS demuxer derive its clock from the timestamps instead
+# removes the stutter (docs/player.md, bench/vlc_stutter.py). Harmless for well-formed TS.
+NO_TRUST_PCR = "--no-ts-trust-pcr"
 STRIP_FRESH_S = 1.5  # a strip sample older than this no longer drives the controller
 STALL_RESTART_S = 6.0  # no new picture for this long while the playlist is live: restart
 LOST_GRACE_S = 1.0
@@ -223,13 +228,14 @@ class VlcPlayer:
         audio: bool = True,
         wait_for_live: bool = True,
         keep_log_lines: int = 400,
+        trust_pcr: bool = False,
     ) -> None:
         vlc = _load_vlc()
         if vlc is None:
             raise RuntimeError(f"libVLC is not available ({_import_error}). {install_hint()}")
         self._vlc = vlc
         _x_init_threads()
-        args = [*BASE_OPTIONS, *([] if audio else ["--aout=adummy"]), *options]
+        args = [*BASE_OPTIONS, *([] if trust_pcr else [NO_TRUST_PCR]), *([] if audio else ["--aout=adummy"]), *options]
         self._instance = vlc.Instance(args)
         if self._instance is None:
             raise RuntimeError(f"libvlc_new failed with options {args}")
@@ -237,6 +243,7 @@ class VlcPlayer:
         self._mp.video_set_mouse_input(False)
         self._mp.video_set_key_input(False)
         self._media = None
+        self._generation = 0  # bumped at each start: events of an older media are dropped
         self._inbox: queue.Queue = queue.Queue(maxsize=20000)
         self._log_bridge = _LogBridge(vlc, self._inbox)
         self._log_bridge.install(self._instance._as_parameter_.value)
@@ -377,7 +384,7 @@ class VlcPlayer:
         elif name == "MediaPlayerVout":
             value = float(event.u.new_count & 0xFFFFFFFF)
         with contextlib.suppress(queue.Full):
-            self._inbox.put_nowait(PlayerEvent(t_mono=time.monotonic(), kind=name, value=value))
+            self._inbox.put_nowait((self._generation, PlayerEvent(t_mono=time.monotonic(), kind=name, value=value)))
 
     # --- snapshot (latency thread) ------------------------------------------------------------------
     def _take_snapshot(self, path: Path) -> bool:
@@ -449,6 +456,7 @@ class VlcPlayer:
             if self._media is not None:
                 self._media.release()
             self._media = media
+            self._generation += 1
             self._mp.set_rate(1.0)
             self._play_t = time.monotonic()
             self._first_frame_t = None
@@ -478,6 +486,10 @@ class VlcPlayer:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 break
+            if isinstance(item, tuple):
+                generation, item = item
+                if generation != self._generation:
+                    continue
             if isinstance(item, LogLine):
                 self._tracker.on_log(item)
                 if item.level >= 2 or "Retrieving" in item.text or "too late" in item.text:

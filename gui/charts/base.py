@@ -71,6 +71,7 @@ class TimeChart(QWidget):
         right_label: str | None = None,
         parent: QWidget | None = None,
         show_title: bool = False,
+        in_plot_legend: bool = False,
     ) -> None:
         super().__init__(parent)
         self.title = title
@@ -83,12 +84,17 @@ class TimeChart(QWidget):
         self._readout = QLabel("")
         self._readout.setTextFormat(Qt.TextFormat.RichText)
         self._readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._readout.setToolTip("hover read-out: values nearest the mouse")
+        self.key = QLabel("")
+        self.key.setObjectName("legend")
+        self.key.setTextFormat(Qt.TextFormat.RichText)
+        self.key.setWordWrap(True)
+        self._key_state: tuple = ()
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot_widget.setObjectName(f"chart-{title}")
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
-        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
         self.plot.setLabel("left", y_label)
         self.plot.setMenuEnabled(True)
         self.vb: pg.ViewBox = self.plot.getViewBox()
@@ -96,7 +102,11 @@ class TimeChart(QWidget):
         self.vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
         self.vb.setAutoVisible(y=True)
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
-        self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+        self.legend = pg.LegendItem(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
+        if in_plot_legend:
+            self.legend.setParentItem(self.plot.vb)
+        self._bounds_item = pg.PlotDataItem(pen=None)  # keeps reference lines inside the auto y range
+        self.plot.addItem(self._bounds_item)
         self.right_vb: pg.ViewBox | None = None
         if right_label:
             self._make_right_axis(right_label)
@@ -116,6 +126,8 @@ class TimeChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(head)
+        self.key.setContentsMargins(6, 0, 4, 0)
+        layout.addWidget(self.key)
         layout.addWidget(self.plot_widget, 1)
         self.apply_theme(theme)
 
@@ -158,6 +170,7 @@ class TimeChart(QWidget):
             self.legend.addItem(item, label or name)
         else:
             self.plot.addItem(item)
+            self.legend.addItem(item, label or name)
         curve = Curve(series, label or name, unit, item, color_key, symbol, right)
         self.curves.append(curve)
         self._style_curve(curve)
@@ -211,8 +224,9 @@ class TimeChart(QWidget):
             axis = self.plot.getAxis(name)
             axis.setPen(fg)
             axis.setTextPen(fg)
-        self.plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        # no grid: pyqtgraph replays grid lines from a QPicture on every paint (10x the axis cost)
         self.legend.setLabelTextColor(fg)
+        self._key_state = ()
         for c in self.curves:
             self._style_curve(c)
         for r in self.refs:
@@ -238,6 +252,8 @@ class TimeChart(QWidget):
             c.item.setData(x, y)
             changed = True
         values = self.reference_values()
+        self._update_key(values)
+        self._update_ref_bounds(values)
         for r in self.refs:
             v = values.get(r.key)
             if v is None or not math.isfinite(v):
@@ -249,6 +265,40 @@ class TimeChart(QWidget):
                 r.line.label.valueChanged()
                 changed = True
         return changed
+
+    def _update_key(self, values: dict[str, float | None]) -> None:
+        """Legend above the plot (never over the data): only series that have data, and shown refs."""
+        present = tuple(c.series for c in self.curves if c.series in self.model.series)
+        refs = tuple(r.key for r in self.refs if values.get(r.key) is not None)
+        state = (present, refs, self.theme.dark)
+        if state == self._key_state:
+            return
+        self._key_state = state
+        parts = []
+        for c in self.curves:
+            if c.series in present:
+                dash = "┄┄" if c.item.opts.get("dash") else "━━"
+                side = " (right axis)" if c.right else ""
+                parts.append(f"<span style='color:{self.color(c.color_key).name()}'>{dash}</span> {c.label}{side}")
+        for r in self.refs:
+            if r.key in refs:
+                parts.append(f"<span style='color:{self.color(r.color_key).name()}'>┅┅</span> "
+                             f"{r.label.split('{')[0].strip()}")
+        self.key.setText(" &nbsp; ".join(parts) if parts else "<i>waiting for data…</i>")
+
+    def _update_ref_bounds(self, values: dict[str, float | None]) -> None:
+        ys = [v for r in self.refs if not r.right and (v := values.get(r.key)) is not None and math.isfinite(v)]
+        if not ys or not self.model.has_data:
+            self._bounds_item.setData([], [])
+            return
+        xs = np.repeat([[self.model.t_min, self.model.t_max]], len(ys), axis=0).ravel()
+        self._bounds_item.setData(xs, np.repeat(ys, 2), connect="pairs")
+
+    def sync_autorange(self) -> None:
+        """Recompute the auto y range now, so the next paint is the only one (no repaint cascade)."""
+        for vb in (self.vb, self.right_vb):
+            if vb is not None and vb._autoRangeNeedsUpdate:
+                vb.updateAutoRange()
 
     def set_x_range(self, x0: float, x1: float) -> None:
         self.vb.setXRange(x0, x1, padding=0)

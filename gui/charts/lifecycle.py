@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 
 from gui.charts.base import TimeChart, fmt_time
 from gui.charts.theme import ChartTheme
@@ -31,7 +31,7 @@ from gui.dashboard_model import (
     Y,
 )
 
-MAX_BARS = 500  # per endpoint per paint; beyond that, rows are strided (visually identical)
+MAX_BARS = 1500  # per endpoint per paint; beyond that, rows are strided (visually identical)
 LANES = {"origin": -0.2, "cdn": 0.2}
 BAR_H = 0.36
 
@@ -135,24 +135,22 @@ class LifecycleItem(pg.GraphicsObject):
         # predicted deletion interval (shaded, behind)
         pred = QColor(self.theme.prediction)
         pred.setAlpha(70)
-        p.setBrush(QBrush(pred))
         ok = idx[~np.isnan(pred_lo[idx])]
-        p.drawRects(_rects(pred_lo[ok], y[ok] - h / 2, pred_hi[ok] - pred_lo[ok], np.full(len(ok), h)))
+        p.fillPath(_rects(pred_lo[ok], y[ok] - h / 2, pred_hi[ok] - pred_lo[ok], np.full(len(ok), h)), QBrush(pred))
         # lingering: left the playlist, still downloadable (until gone, or until now)
         linger = QColor(self.theme.lingering)
-        p.setBrush(QBrush(linger))
         lg = idx[~np.isnan(left[idx])]
         lg_end = np.where(np.isnan(gone), now, gone)
-        p.drawRects(_rects(left[lg], y[lg] - h / 6, lg_end[lg] - left[lg], np.full(len(lg), h / 3)))
+        p.fillPath(_rects(left[lg], y[lg] - h / 6, lg_end[lg] - left[lg], np.full(len(lg), h / 3)), QBrush(linger))
         # listed
-        p.setBrush(QBrush(color))
-        p.drawRects(_rects(first[idx], y[idx] - h / 2, listed_end[idx] - first[idx], np.full(len(idx), h)))
+        listed = _rects(first[idx], y[idx] - h / 2, listed_end[idx] - first[idx], np.full(len(idx), h))
+        p.fillPath(listed, QBrush(color))
         # gone marker: a tick 2 px wide
         gn = idx[~np.isnan(gone[idx])]
         if len(gn):
             px = self.pixel_width() * (2 if stride == 1 else 1)
-            p.setBrush(QBrush(QColor(self.theme.spec)))
-            p.drawRects(_rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), np.full(len(gn), h)))
+            p.fillPath(_rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), np.full(len(gn), h)),
+                       QBrush(QColor(self.theme.spec)))
         return len(idx)
 
     def pixel_width(self) -> float:
@@ -161,8 +159,19 @@ class LifecycleItem(pg.GraphicsObject):
         return float(size[0])
 
 
-def _rects(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> list[QRectF]:
-    return [QRectF(*r) for r in np.column_stack((x, y, w, h)).tolist()]
+_RECT_CONNECT = np.array([1, 1, 1, 1, 0], dtype=bool)
+
+
+def _rects(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> QPainterPath:
+    """Many rectangles as one path, built in numpy (pyqtgraph's arrayToQPath), filled with winding rule."""
+    if not len(x):
+        return QPainterPath()
+    x1, y1 = x + w, y + h
+    xs = np.column_stack((x, x1, x1, x, x)).ravel()
+    ys = np.column_stack((y, y, y1, y1, y)).ravel()
+    path = pg.arrayToQPath(xs, ys, connect=np.tile(_RECT_CONNECT, len(x)))
+    path.setFillRule(Qt.FillRule.WindingFill)
+    return path
 
 
 class SequenceAxis(pg.AxisItem):
@@ -185,7 +194,8 @@ class LifecycleChart(TimeChart):
     """Timeline chart wrapping LifecycleItem, with a legend of what each mark means."""
 
     def __init__(self, model: DashboardModel, theme: ChartTheme) -> None:
-        super().__init__("Segment lifecycle", "media sequence", model, theme, show_title=True)
+        super().__init__("Segment lifecycle", "media sequence", model, theme, show_title=True,
+                         in_plot_legend=True)
         self.legend.setOffset((60, 4))
         self.plot.setAxisItems({"left": SequenceAxis(model)})
         self.plot.setLabel("left", "segment (media sequence)")
@@ -203,6 +213,7 @@ class LifecycleChart(TimeChart):
         ):
             dummy = pg.PlotDataItem(pen=pg.mkPen(self.color(key), width=width))
             self.legend.addItem(dummy, label)
+        self.key.hide()
 
     def apply_theme(self, theme: ChartTheme) -> None:
         super().apply_theme(theme)

@@ -24,7 +24,7 @@ from monitor.models.advice import recommendations
 from monitor.models.base import ServerProfile
 from monitor.models.fingerprint import Fingerprint, fingerprint
 from monitor.models.observed import Observation, observation_from, observations_from, with_truth
-from monitor.models.prediction import Lifecycle, Prediction, SegmentPlan, SpecCheck
+from monitor.models.prediction import Lifecycle, Prediction, SegmentPlan, SpecCheck, StopPlan
 from monitor.models.profiles import (
     PROFILE_NAMES,
     SETTINGS,
@@ -72,6 +72,7 @@ __all__ = [
     "SegmentPlan",
     "ServerProfile",
     "SpecCheck",
+    "StopPlan",
     "Verdict",
     "canonical_name",
     "edge_ttl",

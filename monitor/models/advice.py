@@ -61,9 +61,10 @@ def _playlist_length(profile: ServerProfile) -> Verdict | None:
         text = (
             f"Playlist length: with hls_playlist_length {fmt_s(profile.playlist_length_s)} a removed segment is "
             f"deleted {pred.lifecycle.gone_after_leave.words() if pred.lifecycle.gone_after_leave else '?'} "
-            f"later ({availability.detail}). A longer hls_playlist_length (e.g. {fmt_s(4 * pred.mean_duration)}"
-            f" or more) makes early deletion rarer; for strict RFC 8216 §6.2.2 compliance set hls_cleanup off "
-            "and delete files older than 3 x playlist_length with a cron job."
+            f"later ({availability.detail}). A longer hls_playlist_length (e.g. "
+            f"{fmt_s(5 * pred.mean_duration)} or more: then about 10 % of segments) makes early deletion "
+            "rarer; for strict RFC 8216 §6.2.2 compliance set hls_cleanup off and delete files older than "
+            "3 x playlist_length with a cron job."
         )
     elif isinstance(profile, FfmpegProfile):
         text = (
@@ -87,7 +88,7 @@ def _cdn() -> Verdict:
     )
 
 
-def _names(profile: ServerProfile) -> Verdict | None:
+def _names(profile: ServerProfile, observations: Sequence[Observation]) -> Verdict | None:
     if profile.unique_names:
         return None
     how = {
@@ -96,10 +97,10 @@ def _names(profile: ServerProfile) -> Verdict | None:
         "nms": "hlsFlags with hls_start_number_source=epoch",
         "srs": "hls_ts_file with [timestamp] in the name",
     }.get(profile.name, "a per-publish prefix or a wall-clock number in segment names")
+    example = observations[0].uri.split("?")[0].rsplit("/", 1)[-1] if observations else profile.segment_name(0)
     return _advice(
         "unique_names",
-        f"Unique segment names: a republish reuses {profile.segment_name(0)} etc., which CDN edges may still "
-        f"hold; use {how}.",
+        f"Unique segment names: a republish reuses names like {example}, which CDN edges may still hold; use {how}.",
     )
 
 
@@ -115,7 +116,7 @@ def recommendations(
         _keyframe(profile, observed_d),
         _fragment(profile),
         _playlist_length(profile),
-        _names(profile),
+        _names(profile, observations),
     ]
     cdn_trouble = any(v.code == "summary_cdn_playlist_age" and v.level != "ok" for v in verdicts)
     if cdn_trouble or not verdicts:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from monitor.models.cutting import Cut, steady_pattern
-from monitor.models.prediction import Lifecycle, Prediction, SegmentPlan, SpecCheck
-from monitor.models.units import Interval, fmt_s, seconds
+from monitor.models.prediction import Lifecycle, Prediction, SegmentPlan, SpecCheck, StopPlan
+from monitor.models.units import Interval, flag, fmt_s, seconds
 
 #: Settings every profile accepts: the publisher's keyframe interval (seconds; "keyint", "gop",
 #: "keyframe_interval") and nothing else in common.
@@ -25,6 +25,12 @@ def take(settings: Mapping[str, object], *keys: str) -> object | None:
         if value is not None:
             return value
     return None
+
+
+def flag_setting(settings: Mapping[str, object], *keys: str, default: bool) -> bool:
+    """An on/off setting (``on``/``off``, bools, 1/0); ``default`` when absent."""
+    value = take(settings, *keys)
+    return default if value is None else flag(value)  # type: ignore[arg-type]
 
 
 def keyint_from(settings: Mapping[str, object]) -> float | None:
@@ -79,6 +85,9 @@ class ServerProfile:
         raise NotImplementedError
 
     def republish_words(self) -> str:
+        raise NotImplementedError
+
+    def stop_plan(self) -> StopPlan:
         raise NotImplementedError
 
     def segment_name(self, msn: int) -> str:
@@ -161,6 +170,7 @@ class ServerProfile:
             files_on_disk=self.files_on_disk(durations),
             timeline=tuple(self._timeline(cuts[:count], durations)),
             stop=self.stop_words(),
+            on_stop=self.stop_plan(),
             republish=self.republish_words(),
             unique_names=self.unique_names,
             spec=tuple(self._spec_checks(durations, entries, window, td, life)),

@@ -9,7 +9,11 @@ from typing import ClassVar
 
 from monitor.models.base import ServerProfile, keyint_from, take
 from monitor.models.cutting import Cut, cuts_ffmpeg
+from monitor.models.prediction import StopPlan
 from monitor.models.units import Interval, ffmpeg_duration_s, flag, fmt_s
+
+#: NMS deletes the files when its ffmpeg exits after the publisher left: "within moments" (allow 3 s).
+NMS_CLEANUP_S = 3.0
 
 
 def parse_nms_hls_flags(text: str) -> dict[str, str]:
@@ -84,7 +88,7 @@ class FfmpegProfile(ServerProfile):
             delete_segments=("delete_segments" in flag_set) or (delete is not None and flag(delete)),  # type: ignore[arg-type]
             delete_threshold=threshold,
             nms=target is NmsProfile,
-            hls_keep=keep is not None and str(keep) != "",
+            hls_keep=bool(keep) if isinstance(keep, bool | int) else keep is not None and str(keep) != "",
             omit_endlist="omit_endlist" in flag_set,
             program_date_time="program_date_time" in flag_set,
         )
@@ -171,6 +175,16 @@ class FfmpegProfile(ServerProfile):
                 ".m3u8 (no hlsKeep): the playlist goes 404 within moments of the publisher disconnecting."
             )
         return f"The last segment is written and {endlist}. Nothing is deleted at exit."
+
+    def stop_plan(self) -> StopPlan:
+        wiped = Interval(0.0, NMS_CLEANUP_S) if self.nms and not self.hls_keep else None
+        return StopPlan(
+            endlist=not self.omit_endlist,
+            playlist_gone=wiped,
+            segments_gone=wiped,
+            continues_within=None,
+            restart_reuses_names=True,
+        )
 
     def republish_words(self) -> str:
         return (

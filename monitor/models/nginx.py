@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from monitor.models.base import ServerProfile, keyint_from, round_half_up, take
+from monitor.models.base import ServerProfile, flag_setting, keyint_from, round_half_up, take
 from monitor.models.cutting import Cut, cuts_from_segment_start
-from monitor.models.prediction import SpecCheck
-from monitor.models.units import Interval, flag, fmt_s, nginx_time_ms
+from monitor.models.prediction import SpecCheck, StopPlan
+from monitor.models.units import Interval, fmt_s, nginx_time_ms
 
 #: A cache-manager tick with mtime in whole seconds can delete up to 1 s before C + 2P.
 MTIME_GRANULARITY_S = 1.0
@@ -54,15 +55,15 @@ class NginxRtmpProfile(ServerProfile):
             keyint_s=keyint_from(settings),
             fragment_ms=fragment,
             playlist_length_ms=ms("hls_playlist_length", 30000),
-            cleanup=flag(take(settings, "hls_cleanup") or "on"),  # type: ignore[arg-type]
+            cleanup=flag_setting(settings, "hls_cleanup", default=True),
             fragment_naming=naming,
-            continuous=flag(take(settings, "hls_continuous") or "on"),  # type: ignore[arg-type]
+            continuous=flag_setting(settings, "hls_continuous", default=True),
             max_fragment_ms=None if max_fragment is None else nginx_time_ms(max_fragment),  # type: ignore[arg-type]
             slicing=str(take(settings, "hls_fragment_slicing") or "plain").lower(),
             hls_type=str(take(settings, "hls_type") or "live").lower(),
-            nested=flag(take(settings, "hls_nested") or "off"),  # type: ignore[arg-type]
+            nested=flag_setting(settings, "hls_nested", default=False),
             stream=str(take(settings, "stream", "stream_key", "name") or "stream"),
-            other_cache_managers=flag(take(settings, "proxy_cache", "other_cache_managers") or "off"),  # type: ignore[arg-type]
+            other_cache_managers=flag_setting(settings, "proxy_cache", "other_cache_managers", default=False),
         )
 
     # ---- derived constants -----------------------------------------------------------------
@@ -186,6 +187,18 @@ class NginxRtmpProfile(ServerProfile):
             f"No ENDLIST: players keep polling a playlist that no longer changes. The playlist goes 404 "
             f"{fmt_s(p)} to {fmt_s(3 * p)} after the last segment closed, the last segments "
             f"{fmt_s(2 * p)} to {fmt_s(4 * p)} after they closed."
+        )
+
+    def stop_plan(self) -> StopPlan:
+        playlist_gone = None
+        if self.deletes:
+            playlist_gone = Interval(self.m3u8_max_age_s, self.m3u8_max_age_s + self.cleanup_period_s)
+        return StopPlan(
+            endlist=False,
+            playlist_gone=playlist_gone,
+            segments_gone=self.gone_after_close(),
+            continues_within=(playlist_gone or Interval(math.inf, math.inf)) if self.continuous else None,
+            restart_reuses_names=not self.unique_names,
         )
 
     def republish_words(self) -> str:

@@ -28,6 +28,8 @@ class Observation:
     errors_while_listed: int = 0  # 404s while still listed
     still_available_after: float | None = None  # probing gave up: still 200 this long after leaving
     discontinuity: bool = False
+    initial: bool = False  # already listed when monitoring started: first_seen is not its appearance
+    generation: int = 0  # publish session (MSNs restart after a republish)
 
 
 def _window(value: object) -> Interval | None:
@@ -60,22 +62,28 @@ def observation_from(record: object) -> Observation:
         errors_while_listed=int(getattr(record, "errors_while_listed", 0) or 0),
         still_available_after=still,
         discontinuity=bool(getattr(record, "discontinuity", False)),
+        initial=bool(getattr(record, "initial", False)),
+        generation=int(getattr(record, "generation", 0) or 0),
     )
 
 
 def observations_from(records: Iterable[object], endpoint: str | None = None) -> list[Observation]:
     """Latest record per MSN (records may repeat as they are re-emitted), sorted by MSN.
 
-    ``endpoint`` keeps only that endpoint's records (records without an endpoint are kept).
+    ``endpoint`` keeps only that endpoint's records (records without an endpoint are kept). Only the
+    newest publish session (``generation``) is kept, because MSNs restart after a republish.
     """
-    latest: dict[int, Observation] = {}
+    latest: dict[tuple[int, int], Observation] = {}
     for record in records:
         ep = getattr(record, "endpoint", None)
         if endpoint is not None and ep is not None and ep != endpoint:
             continue
         obs = observation_from(record)
-        latest[obs.msn] = obs
-    return [latest[m] for m in sorted(latest)]
+        latest[(obs.generation, obs.msn)] = obs
+    if not latest:
+        return []
+    newest = max(g for g, _ in latest)
+    return [latest[key] for key in sorted(latest) if key[0] == newest]
 
 
 def with_truth(

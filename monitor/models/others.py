@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from monitor.models.base import ServerProfile, keyint_from, take
+from monitor.models.base import ServerProfile, flag_setting, keyint_from, take
 from monitor.models.cutting import Cut, cuts_from_segment_start
-from monitor.models.units import Interval, flag, fmt_s, go_duration_s, seconds
+from monitor.models.prediction import StopPlan
+from monitor.models.units import Interval, fmt_s, go_duration_s, seconds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,8 +42,8 @@ class SrsProfile(ServerProfile):
             window=num("hls_window", 60.0),
             td_ratio=num("hls_td_ratio", 1.0),
             aof_ratio=num("hls_aof_ratio", 2.1),
-            wait_keyframe=flag(take(settings, "hls_wait_keyframe") or "on"),  # type: ignore[arg-type]
-            cleanup=flag(take(settings, "hls_cleanup") or "on"),  # type: ignore[arg-type]
+            wait_keyframe=flag_setting(settings, "hls_wait_keyframe", default=True),
+            cleanup=flag_setting(settings, "hls_cleanup", default=True),
             dispose=num("hls_dispose", 120.0),
             stream=str(take(settings, "stream", "stream_key", "name") or "stream"),
         )
@@ -113,6 +114,16 @@ class SrsProfile(ServerProfile):
         return (
             f"No ENDLIST. Everything (playlist and segments) goes 404 about hls_dispose "
             f"({fmt_s(self.dispose)}) after the last packet."
+        )
+
+    def stop_plan(self) -> StopPlan:
+        keep = max(3.0, 1.1 * self.dispose)
+        return StopPlan(
+            endlist=False,
+            playlist_gone=Interval(self.dispose, self.dispose + 10.0),
+            segments_gone=Interval(self.dispose, self.dispose + 10.0),
+            continues_within=Interval(keep, keep),
+            restart_reuses_names=True,
         )
 
     def republish_words(self) -> str:
@@ -186,6 +197,15 @@ class MediaMtxProfile(ServerProfile):
     def stop_words(self) -> str:
         return "The muxer closes with the stream: the playlist and segments go 404 (no ENDLIST)."
 
+    def stop_plan(self) -> StopPlan:
+        return StopPlan(
+            endlist=False,
+            playlist_gone=Interval(0.0, 1.0),
+            segments_gone=Interval(0.0, 1.0),
+            continues_within=None,
+            restart_reuses_names=False,
+        )
+
     def republish_words(self) -> str:
         return "A new muxer starts with a new random name prefix: URLs are never reused."
 
@@ -252,6 +272,11 @@ class GenericProfile(ServerProfile):
 
     def stop_words(self) -> str:
         return "The spec says: append EXT-X-ENDLIST when the stream ends."
+
+    def stop_plan(self) -> StopPlan:
+        return StopPlan(
+            endlist=True, playlist_gone=None, segments_gone=None, continues_within=None, restart_reuses_names=False
+        )
 
     def republish_words(self) -> str:
         return "The spec says: media sequence numbers must not decrease; mark the join with a DISCONTINUITY."

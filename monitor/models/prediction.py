@@ -45,6 +45,18 @@ class Lifecycle:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StopPlan:
+    """What happens when the publisher stops, and on a republish with the same stream key."""
+
+    endlist: bool  # EXT-X-ENDLIST is written at stop
+    playlist_gone: Interval | None  # playlist 404, seconds after the last segment closed (None: stays)
+    segments_gone: Interval | None  # a segment's 404, seconds after it closed (None: stays)
+    continues_within: Interval | None  # a republish this soon after the last close continues the
+    # media sequence (with a DISCONTINUITY): surely before lo, maybe until hi; None: never continues
+    restart_reuses_names: bool  # a later republish starts again at MSN 0 with the same URLs
+
+
+@dataclass(frozen=True, kw_only=True)
 class Prediction:
     """Everything a profile predicts from its settings alone."""
 
@@ -60,6 +72,7 @@ class Prediction:
     files_on_disk: tuple[int, int] | None  # steady-state segment file count range (None: grows)
     timeline: tuple[SegmentPlan, ...]
     stop: str  # what happens when the publisher stops
+    on_stop: StopPlan
     republish: str  # what happens when it publishes again
     unique_names: bool  # segment URLs never reused across publishes
     spec: tuple[SpecCheck, ...]

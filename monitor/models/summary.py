@@ -30,14 +30,14 @@ def deletion_batches(times: Sequence[float], gap: float = BATCH_GAP_S) -> list[l
 
 def _batch_verdict(observations: Sequence[Observation], profile: NginxRtmpProfile) -> Verdict | None:
     truth = [o.deleted_at for o in observations if o.deleted_at is not None]
-    times = truth or [o.gone.hi for o in observations if o.gone is not None and o.gone.width < BATCH_GAP_S]
+    narrow = [o.gone.hi for o in observations if o.gone is not None and o.gone.width < BATCH_GAP_S]
+    times = truth or narrow
     if len(times) < 3:
         return None
     batches = deletion_batches(times)
     period = profile.cleanup_period_s
     starts = [b[0] for b in batches]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    sizes = ", ".join(str(len(b)) for b in batches)
     if not gaps:
         return Verdict(
             level="info",
@@ -49,14 +49,19 @@ def _batch_verdict(observations: Sequence[Observation], profile: NginxRtmpProfil
     spacing = statistics.median(gaps)
     ok = all(abs(g - period * round(g / period)) <= 1.0 + TOLERANCE_S and g > period / 2 for g in gaps)
     verdict = "as expected" if ok else "not the predicted cycle"
+    if truth:
+        sizes = ", ".join(str(len(b)) for b in batches)
+        seen = f"Deleted in {len(batches)} batches ({sizes} files), every {fmt_s(spacing)}"
+    else:
+        seen = f"{len(times)} deletions timed to within {fmt_s(BATCH_GAP_S)} fall on a {fmt_s(spacing)} cycle"
     return Verdict(
         level="ok" if ok else "warning",
         code="summary_batches",
         scope="summary",
         observed=spacing,
         expected=Interval.point(period),
-        message=f"Deleted in {len(batches)} batches ({sizes} files), every {fmt_s(spacing)}; nginx-rtmp "
-        f"with playlist_length {fmt_s(profile.playlist_length_s)} deletes every {fmt_s(period)}: {verdict}.",
+        message=f"{seen}; nginx-rtmp with playlist_length {fmt_s(profile.playlist_length_s)} deletes every "
+        f"{fmt_s(period)}: {verdict}.",
     )
 
 

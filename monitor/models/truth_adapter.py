@@ -34,6 +34,7 @@ def observations_from_truth(records: Iterable[Mapping[str, object]], playlist: s
     """Build one Observation per listed segment (keyed by MSN) from truth records in time order.
 
     ``playlist``: only follow playlist writes whose path ends with this name (default: every playlist).
+    When a republish restarts numbering, the newer life of an MSN replaces the older one.
     """
     lives: dict[int, _Life] = {}
     listed: dict[str, int] = {}  # file name -> msn currently listed
@@ -72,7 +73,7 @@ def _apply_playlist(
         msn = int(seq) + i  # type: ignore[call-overload]
         name = _name(uri)
         now[name] = msn
-        if msn not in lives or (lives[msn].uri != uri and lives[msn].left is not None):
+        if msn not in lives or lives[msn].left is not None:  # new, or reused after a republish
             lives[msn] = _Life(msn=msn, uri=uri, extinf=durations[i] if i < len(durations) else 0.0, first_seen=t)
             lives[msn].closed = closed.get(name)
             by_name.setdefault(name, []).append(msn)

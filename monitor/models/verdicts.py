@@ -97,6 +97,8 @@ class _Judge:
         prev = self.by_msn.get(obs.msn - 1)
         if prev is None or prev.first_seen is None or obs.first_seen is None or obs.discontinuity:
             return None
+        if prev.initial or obs.initial:  # already listed at the first poll: not when it appeared
+            return None
         spacing = obs.first_seen.minus(prev.first_seen)
         expected = Interval.point(obs.extinf)
         jitter = max(0.0, 0.15 * obs.extinf)
@@ -116,7 +118,7 @@ class _Judge:
 
     def _listed(self, obs: Observation) -> Verdict | None:
         i = self._index(obs)
-        if i is None or obs.first_seen is None or obs.left is None:
+        if i is None or obs.first_seen is None or obs.left is None or obs.initial:
             return None
         predicted = self.profile.listed_for(self.durations, i)
         if predicted is None:

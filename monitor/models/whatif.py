@@ -17,6 +17,10 @@ CDN_POLICIES: dict[str, tuple[float, float, float]] = {
     "caching-optimized": (1, 86_400, 31_536_000),
     "elemental-mediapackage": (0, 86_400, 31_536_000),
 }
+#: Distributions with one behaviour per path: name -> (policy for *.m3u8, policy for segments).
+CDN_DISTRIBUTIONS: dict[str, tuple[str, str]] = {
+    "tutorial-fix": ("caching-disabled", "elemental-mediapackage"),  # the tutorial's two behaviours
+}
 DEFAULT_INGEST_LATENCY_S = 1.0
 
 
@@ -30,10 +34,17 @@ def default_origin_cache_control(profile: ServerProfile) -> str | None:
     return None
 
 
-def edge_ttl(policy: str, cache_control: str | None) -> float:
-    """Effective CloudFront edge TTL for an object (servers.md §4.2)."""
+def edge_ttl(policy: str, cache_control: str | None, kind: str = "playlist") -> float:
+    """Effective CloudFront edge TTL (s) of a 200 response (servers.md §4.2); 0 = not cached.
+
+    ``kind`` (``playlist`` or ``segment``) picks the behaviour of a two-behaviour distribution.
+    """
+    if policy in CDN_DISTRIBUTIONS:
+        playlist_policy, segment_policy = CDN_DISTRIBUTIONS[policy]
+        policy = playlist_policy if kind == "playlist" else segment_policy
     if policy not in CDN_POLICIES:
-        raise ValueError(f"unknown CDN policy {policy!r}; choose one of {', '.join(CDN_POLICIES)}")
+        names = ", ".join([*CDN_POLICIES, *CDN_DISTRIBUTIONS])
+        raise ValueError(f"unknown CDN policy {policy!r}; choose one of {names}")
     min_ttl, default_ttl, max_ttl = CDN_POLICIES[policy]
     if policy in ("none", "caching-disabled"):
         return 0.0
@@ -83,7 +94,7 @@ def plan(
     prediction = profile.predict(max(segments, 1))
     cc = default_origin_cache_control(profile) if origin_cache_control == "default" else origin_cache_control
     playlist_ttl = edge_ttl(cdn, cc)
-    segment_ttl = edge_ttl(cdn, cc)
+    segment_ttl = edge_ttl(cdn, cc, kind="segment")
     d = max(prediction.durations) if prediction.durations else profile.fragment_s
     td = float(prediction.target_duration)
     budget = (

@@ -67,6 +67,7 @@ def test_playlist_advances_at_the_fragment_length(lab, http):
     writes = _truth(lab, "playlist_write")
     gaps = [b["t_mono"] - a["t_mono"] for a, b in itertools.pairwise(writes[1:])]
     assert statistics.median(gaps) == pytest.approx(FRAGMENT, abs=0.15)
+    assert writes[0]["discontinuity"][0] is True  # nginx marks the first fragment after a publish
     latest = writes[-1]
     assert len(latest["uris"]) == int(PLAYLIST // FRAGMENT)  # winfrags = P / F entries once full
     assert all(d == pytest.approx(FRAGMENT, abs=0.05) for d in latest["durations"])

@@ -48,9 +48,9 @@ def test_config_validation():
 
 
 @pytest.mark.lab
-def test_nested_system_naming_without_headers(start_lab):
+def test_nested_system_naming_without_headers_and_long_gop(start_lab):
     lab = start_lab(fragment_s=1, playlist_length_s=3, nested=True, fragment_naming="system",
-                    cache_control=False, cors=False, mime=False, audio=False)
+                    cache_control=False, cors=False, mime=False, audio=False, keyint_s=2.0)
     assert lab.playlist_url.endswith("/hls/test/index.m3u8")
     resp = requests.get(lab.playlist_url, timeout=3)
     assert resp.status_code == 200
@@ -63,4 +63,6 @@ def test_nested_system_naming_without_headers(start_lab):
     assert any(r["event"] == "mkdir" and r["path"] == "test" for r in records)
     writes = [r for r in records if r.get("action") == "playlist_write"]
     assert writes and writes[-1]["path"] == "test/index.m3u8"
+    # nginx can only cut on a keyframe: 1 s fragments with a 2 s GOP last 2 s (servers.md §1.2)
+    assert all(d == pytest.approx(2.0, abs=0.05) for d in writes[-1]["durations"])
     assert any(r.get("action") == "segment_close" and r["path"] == f"test/{uris[0]}" for r in records)

@@ -13,7 +13,10 @@ import pytest
 from lab.truth import TruthRecorder, action_for, classify, parse_playlist
 from tests.lab.helpers import read_jsonl
 
-PLAYLIST = "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:7\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\nk-7.ts\n#EXTINF:1.960,\nk-8.ts\n"
+PLAYLIST = (
+    "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:7\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\nk-7.ts\n"
+    "#EXT-X-DISCONTINUITY\n#EXTINF:1.960,\nk-8.ts\n"
+)
 
 
 class _Sink(io.StringIO):
@@ -64,7 +67,14 @@ def test_classify_and_actions():
     assert action_for("moved_to", "playlist") == "playlist_write"
     assert action_for("create", "temp") is None
     parsed = parse_playlist(PLAYLIST)
-    assert parsed == {"media_sequence": 7, "uris": ["k-7.ts", "k-8.ts"], "durations": [2.0, 1.96], "endlist": False}
+    assert parsed == {
+        "media_sequence": 7,
+        "target_duration": 2,
+        "uris": ["k-7.ts", "k-8.ts"],
+        "durations": [2.0, 1.96],
+        "discontinuity": [False, True],
+        "endlist": False,
+    }
 
 
 def test_records_nginx_style_writes_and_deletes(recorder):

@@ -121,6 +121,12 @@ def test_nginx_cleanup_off_never_deletes() -> None:
     assert "Never deleted" in p.deletion
 
 
+@pytest.mark.parametrize("off", ["off", False, 0, "no"])
+def test_nginx_cleanup_off_in_any_spelling(off: object) -> None:
+    assert not nginx("2s", "6s", hls_cleanup=off).deletes
+    assert nginx("2s", "6s", hls_cleanup=True).deletes
+
+
 def test_nginx_other_cache_managers_shorten_the_tick() -> None:
     profile = nginx("10s", "60s", proxy_cache="on")
     assert profile.gone_after_close() == Interval(120, 130)
@@ -255,3 +261,19 @@ def test_every_profile_accepts_its_documented_defaults(name: str) -> None:
     settings = {k: v for k, v in SETTINGS[name].items() if v}
     p = predict(profile_for(name, settings), segments=4)
     assert p.target_duration >= 1 and len(p.timeline) == 4
+
+
+# ---- stop and republish ------------------------------------------------------------------------------
+def test_stop_plans() -> None:
+    ng = predict(nginx("1s", "3s")).on_stop
+    assert not ng.endlist and ng.playlist_gone == Interval(3, 9) and ng.segments_gone == Interval(6, 12)
+    assert ng.continues_within == Interval(3, 9) and ng.restart_reuses_names
+    assert predict(nginx("1s", "3s", hls_continuous="off")).on_stop.continues_within is None
+    assert not predict(nginx("1s", "3s", hls_fragment_naming="system")).on_stop.restart_reuses_names
+    nms = predict(profile_for("nms", {"hlsFlags": "[hls_time=1:hls_list_size=3:hls_flags=delete_segments]"})).on_stop
+    assert nms.endlist and nms.playlist_gone == Interval(0, 3) and nms.continues_within is None
+    assert predict(profile_for("nms", {"hlsKeep": "1"})).on_stop.playlist_gone is None
+    assert predict(profile_for("ffmpeg", {"hls_flags": "omit_endlist"})).on_stop.endlist is False
+    srs = predict(profile_for("srs", {"hls_dispose": 30})).on_stop
+    assert srs.playlist_gone == Interval(30, 40) and srs.continues_within == Interval(33, 33)
+    assert not predict(profile_for("mediamtx", {})).on_stop.restart_reuses_names

@@ -54,7 +54,7 @@ def test_freeze_detected_from_stalled_picture_count() -> None:
         tracker.on_pictures(t, n)
         t += 0.1
     last = t - 0.1
-    for _ in range(5):  # 0.5 s without a new picture
+    for _ in range(9):  # 0.9 s without a new picture
         tracker.on_pictures(t, n)
         t += 0.1
     assert tracker.snapshot(t).freeze_count == 1  # open freeze is counted already
@@ -69,8 +69,9 @@ def test_short_gap_is_not_a_freeze() -> None:
     tracker = HealthTracker()
     tracker.reset(0.0)
     tracker.on_pictures(0.3, 1)
-    tracker.on_pictures(0.5, 1)  # 0.2 s gap < FREEZE_MIN_S
-    tracker.on_pictures(0.6, 4)
+    tracker.on_pictures(0.6, 1)  # libVLC's stats step (~0.27 s) is not a freeze
+    tracker.on_pictures(0.8, 1)
+    tracker.on_pictures(0.9, 8)
     assert tracker.snapshot(0.6).freeze_count == 0
 
 

@@ -98,9 +98,7 @@ def test_estimate_prefers_program_date_time() -> None:
         now_mono=50.0, now_wall=1002.0, remaining_s=4.0, newest_first_seen=49.0, newest_end_pdt=None
     )
     assert source == SOURCE_PLAYLIST and value == pytest.approx(4.0 + 1.0 + 1.0 + 0.1)
-    assert (
-        estimate_latency(now_mono=0, now_wall=0, remaining_s=1, newest_first_seen=None, newest_end_pdt=None) is None
-    )
+    assert estimate_latency(now_mono=0, now_wall=0, remaining_s=1, newest_first_seen=None, newest_end_pdt=None) is None
 
 
 def test_summary_percentiles() -> None:

@@ -63,3 +63,15 @@ def test_disabled_controller_restores_normal_rate() -> None:
     commands = controller.update(2.5, 5.0, "strip", seekable=False)
     assert [(c.kind, c.value) for c in commands] == [("rate", 1.0)]
     assert controller.status().mode == "off"
+
+
+def test_useless_seek_disables_seeking_and_its_rebuffer_is_forgiven() -> None:
+    controller = _started(LiveEdgeConfig(target_s=3.0))
+    assert any(c.kind == "seek" for c in controller.update(2.0, 12.0, "strip", seekable=True))
+    controller.on_stall(2.5)  # the seek's own rebuffer
+    assert controller.status().stalls_near_target == 0
+    after = 2.0 + SETTLE_AFTER_SEEK_S + 0.1
+    commands = controller.update(after, 11.5, "strip", seekable=True)  # gained only 0.5 s
+    assert [c.kind for c in commands] == ["rate"]
+    later = after + 20.0
+    assert all(c.kind != "seek" for c in controller.update(later, 11.0, "strip", seekable=True))

@@ -1,0 +1,151 @@
+"""CPU and memory of hlsmon playing + monitoring vs a bare libVLC player of the same lab stream, same run.
+
+Two child processes in turn (``--rounds`` times, alternating), each measured with psutil after a warm-up:
+
+* ``bare``: python-vlc only: one instance, one media player in its own X window, ``play()``;
+* ``hlsmon``: a Qt window with ``gui.video_panel.VideoPanel`` (libVLC in a native child window, log
+  callback, health sampling at 10 Hz, clock-strip snapshots at 3 Hz, live-edge control, playlist watcher)
+  plus the monitoring core (``monitor.Monitor`` polling the same playlist) when it is importable.
+
+CPU is percent of one core averaged over the measured window; RSS is the maximum seen. Last line JSON
+with ``hlsmon_cpu_pct``, ``bare_cpu_pct``, ``hlsmon_rss_mb``, ``bare_rss_mb`` (medians over rounds).
+Run under a display: ``xvfb-run -a .venv/bin/python bench/overhead.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def child_bare(url: str, seconds: float) -> None:
+    import vlc
+
+    instance = vlc.Instance(["--aout=adummy", "--no-osd"])
+    player = instance.media_player_new()
+    media = instance.media_new(url)
+    player.set_media(media)
+    player.play()
+    time.sleep(seconds)
+    player.stop()
+    player.release()
+    media.release()
+    instance.release()
+
+
+def child_hlsmon(url: str, seconds: float) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from gui.video_panel import VideoPanel
+
+    app = QApplication([])
+    panel = VideoPanel(audio=False)
+    panel.resize(640, 420)
+    panel.show()
+    panel.play(url)
+    monitor = _start_monitor(url)
+
+    def finish() -> None:
+        panel.close_player()
+        if monitor is not None:
+            monitor.close()
+        app.quit()
+
+    QTimer.singleShot(int(seconds * 1000), finish)
+    app.exec()
+
+
+def _start_monitor(url: str):
+    try:
+        from monitor.monitor import Monitor
+        from monitor.records import EndpointConfig, MonitorConfig
+    except ImportError:
+        return None
+    config = MonitorConfig(endpoints=(EndpointConfig(name="origin", url=url),))
+    return Monitor(config, lambda _event: None).start()
+
+
+def measure(kind: str, url: str, seconds: float, warmup: float) -> dict:
+    import psutil
+
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, "--url", url, "--seconds", str(seconds + warmup + 1)],
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    ps = psutil.Process(proc.pid)
+    time.sleep(warmup)
+    ps.cpu_percent(None)
+    rss = 0
+    t0 = time.monotonic()
+    cpu_t0 = sum(ps.cpu_times()[:2])
+    while time.monotonic() - t0 < seconds and proc.poll() is None:
+        time.sleep(0.5)
+        rss = max(rss, ps.memory_info().rss)
+    cpu = (sum(ps.cpu_times()[:2]) - cpu_t0) / (time.monotonic() - t0) * 100.0
+    proc.wait(60)
+    return {"kind": kind, "cpu_pct": round(cpu, 1), "rss_mb": round(rss / 2**20, 1), "rc": proc.returncode}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--child", choices=["bare", "hlsmon"])
+    parser.add_argument("--url")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=8.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    if args.child == "bare":
+        child_bare(args.url, args.seconds)
+        return 0
+    if args.child == "hlsmon":
+        child_hlsmon(args.url, args.seconds)
+        return 0
+    from lab.stack import Lab, LabConfig
+
+    results: dict[str, list[dict]] = {"bare": [], "hlsmon": []}
+    with tempfile.TemporaryDirectory(prefix="hlsmon-overhead-") as tmp:
+        url = args.url
+        lab = None
+        if url is None:
+            lab = Lab(LabConfig(workdir=Path(tmp), fragment_s=2.0, playlist_length_s=6.0)).start()
+            url = lab.playlist_url
+            time.sleep(6)
+        try:
+            for _ in range(args.rounds):
+                for kind in ("bare", "hlsmon"):
+                    result = measure(kind, url, args.seconds, args.warmup)
+                    results[kind].append(result)
+                    sys.stdout.write(json.dumps(result) + "\n")
+                    sys.stdout.flush()
+        finally:
+            if lab is not None:
+                lab.stop()
+    summary = {
+        "hlsmon_cpu_pct": statistics.median(r["cpu_pct"] for r in results["hlsmon"]),
+        "bare_cpu_pct": statistics.median(r["cpu_pct"] for r in results["bare"]),
+        "hlsmon_rss_mb": statistics.median(r["rss_mb"] for r in results["hlsmon"]),
+        "bare_rss_mb": statistics.median(r["rss_mb"] for r in results["bare"]),
+        "rounds": args.rounds,
+        "seconds": args.seconds,
+    }
+    summary["target_met"] = (
+        summary["hlsmon_cpu_pct"] <= summary["bare_cpu_pct"] + 10.0 and summary["hlsmon_rss_mb"] < 400.0
+    )
+    sys.stdout.write(json.dumps(summary) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Glass-to-glass latency of the player on the lab: VLC defaults vs hlsmon's live-edge control, same run.
+
+For each fragment length (1 s and 2 s by default) one lab is started (nginx-rtmp, publisher with the clock
+strip, playlist = ``--segments`` fragments) and played twice with real libVLC under the current X display:
+
+1. ``vlc-default``: libVLC as it starts (live-edge control off), measured for ``--seconds``;
+2. ``hlsmon``: the live-edge controller on (automatic target); measured for ``--seconds`` once it has
+   converged (first "holding", or after ``--converge-max`` s), convergence time reported separately.
+
+Latency comes from the clock strip in real snapshots (3 Hz). Printed per run, then the last line is a
+JSON list, one object per fragment length. Run under a display, e.g.::
+
+    xvfb-run -a .venv/bin/python bench/player_latency.py            # ~6 min
+    xvfb-run -a .venv/bin/python bench/player_latency.py --seconds 20 --fragments 2   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lab.stack import Lab, LabConfig
+from player.latency import summarize
+from player.live_edge import LiveEdgeConfig
+from player.vlc_player import VlcPlayer, is_available
+
+log = logging.getLogger("bench.player_latency")
+
+
+def _wait(predicate, timeout: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def measure(url: str, *, live_edge: bool, seconds: float, converge_max: float, options: list[str]) -> dict:
+    # vlc-default: libVLC exactly as it comes (trusts the stream PCR, no live-edge control); hlsmon: ours
+    player = VlcPlayer(
+        audio=False, live_edge=LiveEdgeConfig(enabled=live_edge), options=options, trust_pcr=not live_edge
+    )
+    try:
+        t_play = time.monotonic()
+        player.play(url)
+        if not _wait(lambda: player.health().ttff_s is not None, 30.0):
+            return {"error": "no first frame in 30 s", "health": repr(player.health())}
+        ttff = player.health().ttff_s
+        converge_s = 0.0
+        if live_edge:
+            _wait(lambda: player.live_edge().mode == "holding", converge_max, 0.25)
+            converge_s = time.monotonic() - t_play
+        start = time.monotonic()
+        h0 = player.health()
+        time.sleep(seconds)
+        h1 = player.health()
+        end = time.monotonic()
+        window = [s.latency_s for s in player.latency_samples() if start <= s.t_mono <= end]
+        summary = summarize(window)
+        edge = player.live_edge()
+        lat = player.latency()
+        return {
+            "mode": "hlsmon" if live_edge else "vlc-default",
+            "ttff_s": round(ttff, 3) if ttff is not None else None,
+            "converge_s": round(converge_s, 1),
+            "g2g_p50_s": _r(summary.p50_s),
+            "g2g_p95_s": _r(summary.p95_s),
+            "g2g_min_s": _r(summary.min_s),
+            "g2g_max_s": _r(summary.max_s),
+            "samples": summary.count,
+            "snapshots": lat.snapshots,
+            "decoded": lat.decoded,
+            "fps": round((h1.displayed_pictures - h0.displayed_pictures) / (end - start), 2),
+            "rebuffers": h1.rebuffer_count - h0.rebuffer_count,
+            "rebuffers_total": h1.rebuffer_count,
+            "freezes": h1.freeze_count - h0.freeze_count,
+            "pcr_late": h1.pcr_late_count - h0.pcr_late_count,
+            "restarts": h1.restarts,
+            "target_s": _r(edge.target_s),
+            "seeks": edge.seeks,
+            "final_rate": edge.rate,
+        }
+    finally:
+        player.close()
+
+
+def _r(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fragments", type=float, nargs="+", default=[1.0, 2.0])
+    parser.add_argument("--segments", type=int, default=10, help="playlist length in fragments (default 10)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds per mode (default 60)")
+    parser.add_argument("--converge-max", type=float, default=45.0)
+    parser.add_argument("--vlc-option", action="append", default=[], help="extra libVLC option (both modes)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s %(message)s"
+    )
+    if not is_available():
+        sys.stdout.write("libVLC not available\n")
+        return 2
+    results = []
+    for fragment in args.fragments:
+        with tempfile.TemporaryDirectory(prefix="hlsmon-bench-") as tmp:
+            config = LabConfig(
+                workdir=Path(tmp),
+                fragment_s=fragment,
+                playlist_length_s=fragment * args.segments,
+                keyint_s=min(1.0, fragment),
+            )
+            with Lab(config) as lab:
+                time.sleep(fragment * (args.segments + 1))  # let the playlist fill to its full length
+                default = measure(
+                    lab.playlist_url, live_edge=False, seconds=args.seconds, converge_max=0, options=args.vlc_option
+                )
+                sys.stdout.write(f"fragment {fragment:g} s vlc-default: {json.dumps(default)}\n")
+                sys.stdout.flush()
+                ours = measure(
+                    lab.playlist_url,
+                    live_edge=True,
+                    seconds=args.seconds,
+                    converge_max=args.converge_max,
+                    options=args.vlc_option,
+                )
+                sys.stdout.write(f"fragment {fragment:g} s hlsmon: {json.dumps(ours)}\n")
+                sys.stdout.flush()
+        p50 = ours.get("g2g_p50_s")
+        vlc_p50 = default.get("g2g_p50_s")
+        results.append(
+            {
+                "fragment_s": fragment,
+                "playlist_s": fragment * args.segments,
+                "ttff_s": ours.get("ttff_s"),
+                "g2g_p50_s": p50,
+                "g2g_p95_s": ours.get("g2g_p95_s"),
+                "vlc_default_g2g_p50_s": vlc_p50,
+                "vlc_default_g2g_p95_s": default.get("g2g_p95_s"),
+                "vlc_default_ttff_s": default.get("ttff_s"),
+                "converge_s": ours.get("converge_s"),
+                "fps": ours.get("fps"),
+                "vlc_default_fps": default.get("fps"),
+                "rebuffers": ours.get("rebuffers"),
+                "vlc_default_rebuffers": default.get("rebuffers"),
+                "target_met": bool(
+                    p50 is not None
+                    and vlc_p50 is not None
+                    and (ours.get("g2g_p95_s") or 1e9) <= fragment + 2
+                    and p50 <= vlc_p50 / 2
+                    and ours.get("rebuffers") == 0
+                ),
+            }
+        )
+    sys.stdout.write(json.dumps(results) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

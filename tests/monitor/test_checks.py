@@ -1,0 +1,148 @@
+"""Each check fires on a scripted violation and stays silent on healthy input (pure, injected times)."""
+
+from __future__ import annotations
+
+from monitor.checks import EndpointChecker, cache_lifetime_s, cdn_stale_alert
+from monitor.records import RequestKind, SegmentLifecycle, Severity
+from monitor.tracker import LifecycleTracker
+from tests.monitor.helpers import request, snap, utc, window
+
+GOOD = {"content-type": "application/vnd.apple.mpegurl", "cache-control": "no-cache",
+        "access-control-allow-origin": "*"}
+
+
+def checker(**kw) -> EndpointChecker:
+    return EndpointChecker("origin", lambda: (0.0, utc(0.0)), **kw)
+
+
+def pl_req(t: float, status: int | None = 200, headers: dict | None = None):
+    return request(t, status, kind=RequestKind.PLAYLIST, method="GET", headers=GOOD if headers is None else headers,
+                   url="http://127.0.0.1/live.m3u8")
+
+
+def run_stream(ch: EndpointChecker, snaps) -> list:
+    tr = LifecycleTracker("origin")
+    alerts, prev = [], None
+    for s in snaps:
+        upd = tr.observe(s)
+        alerts += ch.on_playlist_request(pl_req(s.fetched.lo), None, s.target_duration)
+        alerts += ch.on_snapshot(s, prev, upd.new, upd.reset is not None, upd.uri_changed)
+        alerts += ch.on_tick(s.fetched.hi, s.target_duration, s.endlist)
+        prev = s
+    return alerts
+
+
+def healthy(n: int = 12, start: int = 0):
+    out, prev = [], None
+    for k in range(n):
+        prev = snap(2.0 * k, start + k, 3, previous=prev)
+        out.append(prev)
+    return out
+
+
+def test_healthy_stream_is_silent():
+    assert run_stream(checker(), healthy()) == []
+
+
+def codes(alerts) -> set[str]:
+    return {a.code for a in alerts}
+
+
+def test_extinf_over_target_and_target_changed():
+    s = healthy(3)
+    bad = snap(6.0, 3, 3, dur=2.6, td=2, previous=s[-1])
+    changed = snap(8.0, 4, 3, dur=2.0, td=3, previous=bad)
+    got = codes(run_stream(checker(), [*s, bad, changed]))
+    assert {"extinf_over_target", "target_changed"} <= got
+
+
+def test_window_short_only_once_removing():
+    s, prev = [], None
+    for k in range(6):  # 2 x 2 s = 4 s < 3 x TD; growing first (legitimate), then sliding
+        prev = snap(2.0 * k, max(0, k - 1), min(k + 1, 2), previous=prev)
+        s.append(prev)
+    alerts = [a for a in run_stream(checker(), s) if a.code == "window_short"]
+    assert len(alerts) == 1 and alerts[0].spec == "RFC 8216 §6.2.2"
+
+
+def test_msn_back_and_jump():
+    s = healthy(3, start=50)
+    back = snap(6.0, 0, 3, previous=s[-1])
+    jump = snap(8.0, 10, 3, previous=back)
+    got = codes(run_stream(checker(), [*s, back, jump]))
+    assert {"msn_back", "msn_jump"} <= got
+
+
+def test_stale_playlist_once_and_not_on_jittery_healthy():
+    s = healthy(3)
+    ch = checker()
+    run_stream(ch, s)
+    assert ch.on_tick(s[-1].fetched.hi + 2.9, 2, False) == []  # < 1.5 x TD: fine
+    first = ch.on_tick(s[-1].fetched.hi + 3.1, 2, False)
+    assert codes(first) == {"playlist_stale"}
+    assert ch.on_tick(s[-1].fetched.hi + 5.0, 2, False) == []  # latched
+
+
+def test_gone_back_and_ended():
+    ch = checker()
+    s = healthy(2)
+    run_stream(ch, s)
+    assert ch.on_playlist_request(pl_req(5.0, 404), "HTTP 404", 2)[0].code == "playlist_gone"
+    back = snap(7.0, 5, previous=s[-1])
+    ended = snap(9.0, 6, endlist=True, previous=back)
+    got = run_stream(ch, [back, ended])
+    assert {"stream_back", "stream_ended"} <= codes(got)
+
+
+def test_header_checks_fire_and_cdn_skips_cacheability():
+    bad = {"content-type": "text/plain", "cache-control": "max-age=60"}
+    got = checker().on_playlist_request(pl_req(0.0, 200, bad), None, 2)
+    assert codes(got) == {"content_type", "cors", "cacheable_playlist"}
+    got = checker(is_cdn=True).on_playlist_request(pl_req(0.0, 200, bad), None, 2)
+    assert "cacheable_playlist" not in codes(got)
+    assert checker().on_playlist_request(pl_req(0.0, 200), None, 2) == []
+    assert cache_lifetime_s("public, max-age=1") == 1.0 and cache_lifetime_s("no-cache") is None
+
+
+def test_transport_failures_need_two_in_a_row():
+    ch = checker()
+    assert ch.on_playlist_request(pl_req(0.0, None), "timeout", None) == []
+    assert codes(ch.on_playlist_request(pl_req(1.0, None), "timeout", None)) == {"unreachable"}
+    ch = checker()
+    assert ch.on_playlist_request(pl_req(0.0, 200), "HTML page instead of a playlist", None) == []
+    assert codes(ch.on_playlist_request(pl_req(1.0, 200), "HTML page instead of a playlist", None)) == {"bad_playlist"}
+
+
+def _life(left: float, gone: float) -> SegmentLifecycle:
+    return SegmentLifecycle(endpoint="origin", msn=3, uri="u", extinf=2.0, first_seen=window(0, 0),
+                            left=window(left, left + 0.05), gone=window(gone - 0.05, gone))
+
+
+def test_deleted_too_early_uses_conservative_bounds():
+    ch = checker()
+    run_stream(ch, healthy(3))  # longest playlist 6 s → required 8 s
+    assert ch.on_gone(_life(10.0, 18.5)) == []
+    (alert,) = ch.on_gone(_life(10.0, 17.5))
+    assert alert.code == "deleted_too_early" and alert.severity == Severity.WARNING
+    (alert,) = ch.on_gone(_life(10.0, 12.0))  # worse: escalates despite the rate limit
+    assert alert.severity == Severity.ERROR
+
+
+def test_segment_missing_and_uri_reuse():
+    ch = checker()
+    got = ch.on_segment_response(None, request(1.0, 404, msn=4), listed=True)
+    assert codes(got) == {"segment_missing"}
+    h1 = {"etag": '"a-1"', "content-length": "100", "content-type": "video/mp2t"}
+    h2 = {"etag": '"b-2"', "content-length": "120", "content-type": "video/mp2t"}
+    assert ch.on_segment_response(None, request(1.0, 200, msn=0, headers=h1), listed=True) == []
+    assert ch.on_segment_response(None, request(2.0, 200, msn=0, headers=h1), listed=False) == []
+    assert codes(ch.on_segment_response(None, request(60.0, 200, msn=0, headers=h2), listed=True)) == {"uri_reused"}
+
+
+def test_cdn_stale():
+    ch = checker(is_cdn=True)
+    cdn = snap(10.0, 3)
+    assert cdn_stale_alert(ch, cdn=cdn, origin_first_seen_hi=9.0, now=10.0, reference="origin") is None
+    alert = cdn_stale_alert(ch, cdn=cdn, origin_first_seen_hi=5.0, now=10.0, reference="origin")
+    assert alert is not None and alert.code == "stale_cdn_playlist"
+    assert cdn_stale_alert(ch, cdn=cdn, origin_first_seen_hi=5.0, now=10.5, reference="origin") is None  # latched

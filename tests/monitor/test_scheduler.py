@@ -1,0 +1,99 @@
+"""Planners with injected times: the RFC rule, cadence learning, deletion prediction, the token bucket."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.scheduler import DeletionPlanner, FastPlanner, PollOutcome, RfcPlanner, TokenBucket
+from tests.monitor.helpers import window
+
+
+def test_rfc_rule_td_after_change_half_after_unchanged():
+    pl = RfcPlanner()
+    pl.after_poll(PollOutcome(sent=10.0, first_byte=10.05, ok=True, changed=True, target_duration=4))
+    assert pl.next_poll_at() == 14.0  # measured from the start of the load
+    pl.after_poll(PollOutcome(sent=14.0, first_byte=14.05, ok=True, changed=False, target_duration=4))
+    assert pl.next_poll_at() == 16.0
+
+
+def simulate(planner: FastPlanner, arrivals: list[float], until: float, rtt: float = 0.004):
+    """Drive the planner against a server whose playlist changes at ``arrivals``; return polls, delays."""
+    t = planner.next_poll_at()
+    polls, delays, seen = 0, [], 0
+    last_sent = None
+    while t < until:
+        polls += 1
+        visible = sum(1 for a in arrivals if a <= t + rtt / 2)
+        new = visible - seen
+        out = PollOutcome(sent=t, first_byte=t + rtt, ok=True, changed=new > 0, new_segments=new,
+                          target_duration=2, last_duration=2.0)
+        if new and last_sent is not None:
+            newest = arrivals[visible - 1]
+            delays.append(t + rtt - newest)
+            out = PollOutcome(sent=t, first_byte=t + rtt, ok=True, changed=True, new_segments=new,
+                              arrival=(last_sent + t + rtt) / 2, arrival_width=t + rtt - last_sent,
+                              target_duration=2, last_duration=2.0)
+        seen = visible
+        last_sent = t
+        planner.after_poll(out)
+        t = max(planner.next_poll_at(), t + 0.001)
+    return polls, delays
+
+
+def test_fast_planner_learns_cadence_low_delay_few_requests():
+    arrivals = [0.37 + 2.0 * k + (0.01 if k % 3 else -0.01) for k in range(40)]
+    polls, delays = simulate(FastPlanner(step_s=0.06), arrivals, until=80.0)
+    steady = sorted(delays[5:])
+    assert steady[int(0.95 * (len(steady) - 1))] <= 0.1
+    assert polls / 80.0 <= 2.0
+
+
+def test_fast_planner_backs_off_on_a_stall():
+    arrivals = [0.5 + 2.0 * k for k in range(10)]  # then nothing for 40 s
+    polls, _ = simulate(FastPlanner(step_s=0.06), arrivals, until=60.0)
+    assert polls < 20 / 0.06 * 0.1 + 60  # far fewer than dense polling for the whole stall
+
+
+def test_rfc_baseline_is_slower_than_fast():
+    arrivals = [0.37 + 2.0 * k for k in range(40)]
+    _, fast = simulate(FastPlanner(step_s=0.06), arrivals, until=80.0)
+    _, rfc = simulate(RfcPlanner(), arrivals, until=80.0)
+    assert sorted(fast)[len(fast) // 2] < 0.1
+    assert max(rfc) > max(fast)
+
+
+def test_token_bucket_bounds_rate():
+    b = TokenBucket(rate=1.0, burst=3, now=0.0)
+    assert [b.take(0.0) for _ in range(4)] == [True, True, True, False]
+    assert b.ready_at(0.0) == pytest.approx(1.0)
+    assert b.take(1.0)
+
+
+def _gone(msn: int, first: float, left: float, gone: float):
+    from monitor.records import SegmentLifecycle
+
+    return SegmentLifecycle(endpoint="o", msn=msn, uri=f"s{msn}", extinf=2.0, first_seen=window(first, first),
+                            left=window(left, left), gone=window(gone, gone))
+
+
+def test_deletion_planner_learns_periodic_cleaner():
+    dp = DeletionPlanner(rate=100, burst=100)
+    for k, tick in enumerate((20.0, 32.0)):
+        for j in range(3):
+            dp.note_gone(_gone(3 * k + j, tick - 14 + 2 * j, tick - 8 + 2 * j, tick))
+    dp.note_probe(32.1, gone=False)
+    target = _gone(7, 22.0, 28.0, 0.0)
+    target = target.__class__(**{**target.__dict__, "gone": None})
+    when, _spread = dp.predict(target, now=33.0)
+    assert when == pytest.approx(44.0, abs=0.01)
+    at, chosen = dp.next_probe([target], now=33.0)
+    assert chosen.msn == 7 and 43.0 < at < 44.0  # idle until just before the predicted tick
+
+
+def test_deletion_planner_chains_after_a_gone():
+    dp = DeletionPlanner(rate=100, burst=100)
+    dp.note_gone(_gone(1, 0.0, 6.0, 12.0))
+    cand = _gone(2, 2.0, 8.0, 0.0)
+    cand = cand.__class__(**{**cand.__dict__, "gone": None})
+    at, _ = dp.next_probe([cand], now=12.01)
+    assert at == pytest.approx(12.01)
