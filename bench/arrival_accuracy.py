@@ -4,7 +4,10 @@ Runs the lab (nginx-rtmp, 2 s fragments, 6 s playlist) with its ground-truth rec
 origin folder), then runs side by side, for ``--duration`` seconds (default 90):
 
 * hlsmon's poller (``strategy="fast"``: cadence learning + deletion probing), and
-* an RFC 8216 §6.3.4 poller (``strategy="rfc"``: TD after a change, TD/2 otherwise), the rule players follow.
+* RFC 8216 §6.3.4 pollers (``strategy="rfc"``: TD after a change, TD/2 otherwise), the rule players
+  follow; ``--rfc-pollers`` of them (default 4) start at staggered phases, because one such poller stays
+  phase-locked to the publisher (TD = segment duration) and its delay only reflects its start phase.
+  The RFC figures pool their segments; their request rate is per poller.
 
 Detection delay of a new segment = first seen (the instant the response listing it arrived, i.e. the hi
 end of the first-seen window) − the playlist write that first listed it (truth ``playlist_write``).
@@ -70,17 +73,19 @@ def load_truth(path: Path) -> tuple[dict[str, float], dict[str, float]]:
 class Recorder:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
-        self.lifecycles: dict[int, SegmentLifecycle] = {}
+        self.request_times: list[float] = []
+        self.lifecycles: dict[tuple[str, int], SegmentLifecycle] = {}
 
     def __call__(self, event: object) -> None:
         if isinstance(event, RequestRecord):
             self.requests[event.kind.value] += 1
+            self.request_times.append(event.sent_mono)
         elif isinstance(event, SegmentLifecycle):
-            self.lifecycles[event.msn] = event
+            self.lifecycles[(event.endpoint, event.msn)] = event
 
 
 def score(rec: Recorder, listed: dict[str, float], deleted: dict[str, float], t_start: float,
-          duration: float) -> dict[str, object]:
+          duration: float, pollers: int = 1) -> dict[str, object]:
     arrivals: list[float] = []
     deletes: list[float] = []
     for life in rec.lifecycles.values():
@@ -90,13 +95,16 @@ def score(rec: Recorder, listed: dict[str, float], deleted: dict[str, float], t_
         arrivals.append((life.first_seen.hi - listed[name]) * 1000)
         if life.gone is not None and name in deleted:
             deletes.append((life.gone.hi - deleted[name]) * 1000)
+    half = t_start + duration / 2
+    steady = sum(1 for t in rec.request_times if t >= half) / (duration / 2) / pollers
     return {
+        "steady_total_req_per_s": steady,
         "p50_ms": pct(arrivals, 0.5), "p95_ms": pct(arrivals, 0.95), "max_ms": max(arrivals, default=None),
         "min_ms": min(arrivals, default=None), "segments": len(arrivals),
-        "playlist_req_per_s": rec.requests[RequestKind.PLAYLIST.value] / duration,
+        "playlist_req_per_s": rec.requests[RequestKind.PLAYLIST.value] / duration / pollers,
         "probe_req_per_s": rec.requests[RequestKind.PROBE.value] / duration,
         "segment_req_per_s": rec.requests[RequestKind.SEGMENT.value] / duration,
-        "total_req_per_s": sum(rec.requests.values()) / duration,
+        "total_req_per_s": sum(rec.requests.values()) / duration / pollers,
         "delete_p50_ms": pct(deletes, 0.5), "delete_p95_ms": pct(deletes, 0.95),
         "delete_max_ms": max(deletes, default=None), "deletions": len(deletes),
     }
@@ -107,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration", type=float, default=90.0)
     ap.add_argument("--step", type=float, default=0.06, help="hlsmon dense polling step (s)")
     ap.add_argument("--warmup", type=float, default=4.0, help="seconds of stream before the pollers start")
+    ap.add_argument("--rfc-pollers", type=int, default=4, help="RFC baseline pollers, start phases staggered")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
     with tempfile.TemporaryDirectory(prefix="hlsmon-bench-") as tmp, \
@@ -116,24 +125,32 @@ def main(argv: list[str] | None = None) -> int:
         base = {"head_new_segments": False}
         mon_fast = Monitor(MonitorConfig(endpoints=(EndpointConfig(name="hlsmon", url=lab.playlist_url),),
                                          strategy="fast", dense_step_s=args.step, **base), fast)
-        mon_rfc = Monitor(MonitorConfig(endpoints=(EndpointConfig(name="rfc", url=lab.playlist_url),),
-                                        strategy="rfc", probe_deletions=False, **base), rfc)
+        # RFC baseline: several players starting at staggered phases (one poller's delay depends only on
+        # its start phase relative to the publisher, since TD = segment duration keeps it phase-locked).
+        rfcs = [Monitor(MonitorConfig(endpoints=(EndpointConfig(name=f"rfc{i}", url=lab.playlist_url),),
+                                      strategy="rfc", probe_deletions=False, **base), rfc)
+                for i in range(args.rfc_pollers)]
         t_start = time.monotonic()
         mon_fast.start()
-        mon_rfc.start()
-        time.sleep(args.duration)
+        for i, mon in enumerate(rfcs):
+            if i:
+                time.sleep(2.0 / args.rfc_pollers)
+            mon.start()
+        time.sleep(max(0.0, args.duration - (time.monotonic() - t_start)))
         mon_fast.close()
-        mon_rfc.close()
+        for mon in rfcs:
+            mon.close()
         duration = time.monotonic() - t_start
         time.sleep(0.5)
         listed, deleted = load_truth(lab.truth_path)
     f = score(fast, listed, deleted, t_start, duration)
-    r = score(rfc, listed, deleted, t_start, duration)
+    r = score(rfc, listed, deleted, t_start, duration, pollers=args.rfc_pollers)
     print(f"duration {duration:.1f} s; lab nginx-rtmp fragment 2 s, playlist 6 s (machine shared, noisy)")
     for name, s in (("hlsmon", f), ("rfc8216", r)):
         print(f"{name:8s} new segments: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms, "
               f"n={s['segments']}; playlist req/s {s['playlist_req_per_s']:.2f}, probes/s "
-              f"{s['probe_req_per_s']:.2f}, total req/s {s['total_req_per_s']:.2f}")
+              f"{s['probe_req_per_s']:.2f}, total req/s {s['total_req_per_s']:.2f} "
+              f"(second half {s['steady_total_req_per_s']:.2f})")
     print(f"hlsmon deletions: p50 {f['delete_p50_ms']} ms, p95 {f['delete_p95_ms']} ms, "
           f"max {f['delete_max_ms']} ms, n={f['deletions']}")
     result = {
@@ -141,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "hlsmon_req_per_s": round(f["playlist_req_per_s"], 3),
         "hlsmon_probe_req_per_s": round(f["probe_req_per_s"], 3),
         "hlsmon_total_req_per_s": round(f["total_req_per_s"], 3),
+        "hlsmon_total_req_per_s_second_half": round(f["steady_total_req_per_s"], 3),
         "rfc_p50_ms": r["p50_ms"], "rfc_p95_ms": r["p95_ms"], "rfc_req_per_s": round(r["playlist_req_per_s"], 3),
         "delete_p50_ms": f["delete_p50_ms"], "delete_p95_ms": f["delete_p95_ms"], "delete_max_ms": f["delete_max_ms"],
         "deletions": f["deletions"], "segments": f["segments"], "duration_s": round(duration, 1),

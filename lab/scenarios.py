@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import shutil
 import sys
 import time
 import urllib.parse
@@ -442,7 +441,3 @@ def run_scenario(name: str, base: LabConfig, say: Say | None = None) -> Scenario
 def describe_scenarios() -> str:
     width = max(len(n) for n in SCENARIOS)
     return "\n".join(f"{name:<{width}}  {s.shows}" for name, s in SCENARIOS.items())
-
-
-def ffmpeg_available() -> bool:
-    return shutil.which("ffmpeg") is not None

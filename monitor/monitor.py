@@ -61,9 +61,14 @@ class Monitor:
         return self
 
     def close(self, timeout: float = 5.0) -> None:
+        """Stop polling; wait at most ``timeout`` seconds in total for requests in flight (threads are
+        daemons, so a hung socket never keeps the process alive)."""
+        import time
+
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for poller in list(self._pollers):
-            poller.join(timeout)
+            poller.join(max(0.0, deadline - time.monotonic()))
         if self._writer is not None:
             self._writer.close()
 

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from gui.charts.theme import ChartTheme
 from gui.dashboard_model import SERIES, DashboardModel
 
-MANY_POINTS = 1500  # draw point symbols only below this many visible points
+MANY_POINTS = 1500
+AXIS_WIDTH = 58  # draw point symbols only below this many visible points
 
 
 def fmt_time(t: float) -> str:
@@ -96,6 +97,7 @@ class TimeChart(QWidget):
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setLabel("left", y_label)
+        self.plot.getAxis("left").setWidth(AXIS_WIDTH)  # a fixed width: no relayout (and second paint) on zoom
         self.plot.setMenuEnabled(True)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setMouseEnabled(x=True, y=False)
@@ -142,6 +144,7 @@ class TimeChart(QWidget):
         self.right_vb.setAutoVisible(y=True)
         self.right_vb.setMouseEnabled(x=False, y=False)
         self.plot.setLabel("right", label)
+        self.plot.getAxis("right").setWidth(AXIS_WIDTH)
         self.vb.sigResized.connect(self._sync_right_geometry)
 
     @Slot()

@@ -31,7 +31,7 @@ from gui.dashboard_model import (
     Y,
 )
 
-MAX_BARS = 1500  # per endpoint per paint; beyond that, rows are strided (visually identical)
+MAX_BARS = 1000  # per endpoint per paint; beyond that, rows are strided (visually identical)
 LANES = {"origin": -0.2, "cdn": 0.2}
 BAR_H = 0.36
 
@@ -50,6 +50,9 @@ class LifecycleItem(pg.GraphicsObject):
         self.highlight_y: float | None = None
         self._bounds = QRectF()
         self.last_paint_bars = 0
+        self._layers: list[tuple[QPainterPath, QBrush]] = []
+        self._layers_key: tuple = ()
+        self._derived_cache: dict[str, dict] = {}
 
     def data_changed(self) -> None:
         m = self.model
@@ -97,13 +100,19 @@ class LifecycleItem(pg.GraphicsObject):
         if vb is None or self._bounds.isNull():
             return
         (x0, x1), (y0, y1) = vb.viewRange()
+        key = (x0, x1, y0, y1, self.model.version, self.theme.dark, self.pixel_width())
+        if key != self._layers_key:  # a repaint of the same view reuses the built paths
+            self._layers_key = key
+            self._layers = []
+            bars = 0
+            for endpoint, table in self.model.lifecycles.items():
+                if len(table):
+                    bars += self._build_endpoint(endpoint, table, x0, x1, y0, y1)
+            self.last_paint_bars = bars
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setPen(Qt.PenStyle.NoPen)
-        bars = 0
-        for endpoint, table in self.model.lifecycles.items():
-            if len(table):
-                bars += self._paint_endpoint(p, endpoint, table, x0, x1, y0, y1)
-        self.last_paint_bars = bars
+        for path, brush in self._layers:
+            p.fillPath(path, brush)
         if self.highlight_y is not None:
             pen = QPen(QColor(self.theme.highlight))
             pen.setCosmetic(True)
@@ -112,46 +121,61 @@ class LifecycleItem(pg.GraphicsObject):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(x0, self.highlight_y - 0.5, x1 - x0, 1.0))
 
-    def _paint_endpoint(
-        self, p: QPainter, endpoint: str, table: object, x0: float, x1: float, y0: float, y1: float
-    ) -> int:
+    def _derived(self, endpoint: str, table: object) -> dict[str, np.ndarray]:
+        """Per-endpoint arrays that depend only on the data (cached per buffer version)."""
+        cached = self._derived_cache.get(endpoint)
         now = self.model.t_max
-        y = table.col(Y) + LANES.get(endpoint, 0.0)
+        if cached is not None and cached["version"] == (table.buf.version, now):
+            return cached
         first = _mid(table.col(FIRST_LO), table.col(FIRST_HI))
         left = _mid(table.col(LEFT_LO), table.col(LEFT_HI))
         gone = _mid(table.col(GONE_LO), table.col(GONE_HI))
-        pred_lo, pred_hi = table.col(PRED_LO), table.col(PRED_HI)
-        listed_end = np.where(np.isnan(left), now, left)
-        end = np.where(np.isnan(gone), np.where(np.isnan(left), now, now), gone)
-        end = np.fmax(end, np.nan_to_num(pred_hi, nan=-np.inf))
-        mask = (y >= y0 - 1) & (y <= y1 + 1) & (first <= x1) & (end >= x0)
+        pred_hi = table.col(PRED_HI)
+        end = np.where(np.isnan(gone), now, gone)
+        d = {
+            "version": (table.buf.version, now),
+            "y": table.col(Y) + LANES.get(endpoint, 0.0),
+            "first": first,
+            "left": left,
+            "gone": gone,
+            "listed_end": np.where(np.isnan(left), now, left),
+            "linger_end": end,
+            "end": np.fmax(end, np.nan_to_num(pred_hi, nan=-np.inf)),
+            "pred_lo": table.col(PRED_LO),
+            "pred_hi": pred_hi,
+        }
+        self._derived_cache[endpoint] = d
+        return d
+
+    def _build_endpoint(self, endpoint: str, table: object, x0: float, x1: float, y0: float, y1: float) -> int:
+        d = self._derived(endpoint, table)
+        y, first, left, gone = d["y"], d["first"], d["left"], d["gone"]
+        mask = (y >= y0 - 1) & (y <= y1 + 1) & (first <= x1) & (d["end"] >= x0)
         idx = np.nonzero(mask)[0]
         if not len(idx):
             return 0
         stride = max(1, math.ceil(len(idx) / MAX_BARS))
         idx = idx[::stride]
+        n = len(idx)
         h = BAR_H if stride == 1 else BAR_H * stride
-        color = QColor(self.theme.origin if endpoint == "origin" else self.theme.cdn)
-        # predicted deletion interval (shaded, behind)
+        hs = np.full(n, h)
         pred = QColor(self.theme.prediction)
         pred.setAlpha(70)
-        ok = idx[~np.isnan(pred_lo[idx])]
-        p.fillPath(_rects(pred_lo[ok], y[ok] - h / 2, pred_hi[ok] - pred_lo[ok], np.full(len(ok), h)), QBrush(pred))
-        # lingering: left the playlist, still downloadable (until gone, or until now)
-        linger = QColor(self.theme.lingering)
+        ok = idx[~np.isnan(d["pred_lo"][idx])]
+        self._layers.append((_rects(d["pred_lo"][ok], y[ok] - h / 2, d["pred_hi"][ok] - d["pred_lo"][ok],
+                                    hs[: len(ok)]), QBrush(pred)))
         lg = idx[~np.isnan(left[idx])]
-        lg_end = np.where(np.isnan(gone), now, gone)
-        p.fillPath(_rects(left[lg], y[lg] - h / 6, lg_end[lg] - left[lg], np.full(len(lg), h / 3)), QBrush(linger))
-        # listed
-        listed = _rects(first[idx], y[idx] - h / 2, listed_end[idx] - first[idx], np.full(len(idx), h))
-        p.fillPath(listed, QBrush(color))
-        # gone marker: a tick 2 px wide
+        self._layers.append((_rects(left[lg], y[lg] - h / 6, d["linger_end"][lg] - left[lg], hs[: len(lg)] / 3),
+                             QBrush(QColor(self.theme.lingering))))
+        color = QColor(self.theme.origin if endpoint == "origin" else self.theme.cdn)
+        self._layers.append((_rects(first[idx], y[idx] - h / 2, d["listed_end"][idx] - first[idx], hs),
+                             QBrush(color)))
         gn = idx[~np.isnan(gone[idx])]
-        if len(gn):
+        if len(gn):  # gone: a tick 2 px wide
             px = self.pixel_width() * (2 if stride == 1 else 1)
-            p.fillPath(_rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), np.full(len(gn), h)),
-                       QBrush(QColor(self.theme.spec)))
-        return len(idx)
+            self._layers.append((_rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), hs[: len(gn)]),
+                                 QBrush(QColor(self.theme.spec))))
+        return n
 
     def pixel_width(self) -> float:
         vb = self.getViewBox()
@@ -199,6 +223,7 @@ class LifecycleChart(TimeChart):
         self.legend.setOffset((60, 4))
         self.plot.setAxisItems({"left": SequenceAxis(model)})
         self.plot.setLabel("left", "segment (media sequence)")
+        self.plot.getAxis("left").setWidth(70)
         self.vb.setMouseEnabled(x=True, y=True)
         self.vb.setAutoVisible(y=True)
         self.item = LifecycleItem(model, theme)

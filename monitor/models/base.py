@@ -102,6 +102,11 @@ class ServerProfile:
         """``nginx-rtmp with hls_fragment 2 s, hls_playlist_length 6 s``."""
         return f"{self.name} with {self.settings_words()}"
 
+    def deleted_with_listing_of(self, durations: Sequence[float], i: int) -> int | None:
+        """Index of the segment whose listing (the same cut) deletes segment i, for servers that delete
+        at a cut (ffmpeg, SRS, MediaMTX); None for timer-driven deletion (nginx-rtmp) or no deletion."""
+        return None
+
     def basis_for(self, topic: str) -> str:
         """The short basis quoted in a verdict on ``topic`` (``listed``, ``gone``)."""
         return self.basis()

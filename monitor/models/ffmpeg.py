@@ -121,6 +121,11 @@ class FfmpegProfile(ServerProfile):
             return None
         return Interval.point(round(sum(durations[i + self.list_size + 1 : c + 1]), 6))
 
+    def deleted_with_listing_of(self, durations: Sequence[float], i: int) -> int | None:
+        if not self.deletes:
+            return None
+        return ffmpeg_deletion_index(durations, i, self.list_size, self.delete_threshold)
+
     def kept_unreferenced(self) -> int:
         """How many removed segments stay on disk: min(threshold, N + 1) with constant durations."""
         return min(self.delete_threshold, self.list_size + 1)

@@ -71,6 +71,9 @@ class SrsProfile(ServerProfile):
                 return c
         return None
 
+    def deleted_with_listing_of(self, durations: Sequence[float], i: int) -> int | None:
+        return self.shrink_index(durations, i) if self.cleanup else None
+
     def entries(self, durations: Sequence[float]) -> int | None:
         mid = len(durations) // 2
         total, n = 0.0, 0
@@ -174,6 +177,9 @@ class MediaMtxProfile(ServerProfile):
     def listed_for(self, durations: Sequence[float], i: int) -> float | None:
         following = durations[i + 1 : i + 1 + self.segment_count]
         return sum(following) if len(following) == self.segment_count else None
+
+    def deleted_with_listing_of(self, durations: Sequence[float], i: int) -> int | None:
+        return i + self.segment_count
 
     def gone_after_leave(self, durations: Sequence[float], i: int) -> Interval | None:
         return Interval.point(0.0)

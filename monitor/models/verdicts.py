@@ -42,6 +42,12 @@ def _obs_words(value: Interval) -> str:
     return f"{text} (±{value.width / 2:.1f})" if value.width > 1.0 else text
 
 
+def _relative(gap: Interval) -> str:
+    if abs(gap.mid) < 0.05:
+        return "at"
+    return f"{fmt_s(abs(gap.mid))} {'before' if gap.mid < 0 else 'after'}"
+
+
 def _compare(
     code: str,
     obs: Observation,
@@ -141,6 +147,7 @@ class _Judge:
             return None
         predicted = self.profile.gone_after_leave(self.durations, i)
         observed = obs.gone.minus(obs.left)
+        basis = self.profile.basis_for("gone")
         if predicted is None:
             return Verdict(
                 level="warning",
@@ -148,8 +155,11 @@ class _Judge:
                 msn=obs.msn,
                 observed=observed.mid,
                 message=f"Deleted {_obs_words(observed)} after leaving the playlist; "
-                f"{self.profile.basis_for('gone')} predicts no deletion while publishing: not expected.",
+                f"{basis} predicts no deletion while publishing: not expected.",
             )
+        at_cut = self._gone_at_cut(obs, i, observed, predicted, basis)
+        if at_cut is not None:
+            return self._with_spec(at_cut, obs, i, observed)
         jitter = 0.15 * obs.extinf
         verdict = _compare(
             "gone",
@@ -157,10 +167,39 @@ class _Judge:
             observed,
             predicted,
             ("Deleted", " after leaving the playlist"),
-            self.profile.basis_for("gone"),
+            basis,
             (self.profile.early_slack_s + jitter, jitter),
         )
         return self._with_spec(verdict, obs, i, observed)
+
+    def _gone_at_cut(
+        self, obs: Observation, i: int, observed: Interval, predicted: Interval, basis: str
+    ) -> Verdict | None:
+        """Servers that delete at a cut: the deletion must coincide with listing segment c.
+
+        At a steady pace that is ``predicted`` after leaving; with bursty input (NMS relaying to ffmpeg)
+        the wall-clock gap between cuts varies, but the coincidence holds.
+        """
+        c = self.profile.deleted_with_listing_of(self.durations, i)
+        listed = self.by_msn.get(self.first + c) if c is not None else None
+        if listed is None or listed.first_seen is None or listed.initial:
+            return None
+        gap = obs.gone.minus(listed.first_seen)  # type: ignore[union-attr]
+        inside = Interval(0.0, 0.0).widen(TOLERANCE_S).overlaps(gap)
+        steady = "" if predicted.width else f", {predicted.words()} after leaving at a steady pace"
+        message = (
+            f"Deleted {_obs_words(observed)} after leaving the playlist, {_relative(gap)} the listing of "
+            f"segment {listed.msn}; {basis} deletes it at the cut that lists segment {listed.msn}{steady}: "
+            f"{'as expected' if inside else 'not at that cut'}."
+        )
+        return Verdict(
+            level="ok" if inside else "warning",
+            code="gone",
+            msn=obs.msn,
+            observed=observed.mid,
+            expected=predicted,
+            message=message,
+        )
 
     def _with_spec(self, verdict: Verdict, obs: Observation, i: int, observed: Interval) -> Verdict:
         window = self._window_containing(i)

@@ -66,3 +66,26 @@ def test_nested_system_naming_without_headers_and_long_gop(start_lab):
     # nginx can only cut on a keyframe: 1 s fragments with a 2 s GOP last 2 s (servers.md §1.2)
     assert all(d == pytest.approx(2.0, abs=0.05) for d in writes[-1]["durations"])
     assert any(r.get("action") == "segment_close" and r["path"] == f"test/{uris[0]}" for r in records)
+
+
+def test_cli_flags_map_to_the_config(tmp_path):
+    import argparse
+
+    from lab import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(
+        ["--fragment", "3", "--playlist-length", "5", "--no-cleanup", "--nested", "--fragment-naming", "timestamp",
+         "--keyint", "2", "--fps", "30", "--size", "854x480", "--bitrate", "800", "--no-cache-control", "--no-cors",
+         "--no-mime", "--stream-key", "obs", "--rtmp-port", "1935", "--http-port", "8088", "--no-audio",
+         "--truth", str(tmp_path / "t.jsonl"), "--workdir", str(tmp_path)]
+    )
+    config = cli.config_from_args(args)
+    assert (config.fragment_s, config.playlist_length_s, config.cleanup, config.nested) == (3, 5, False, True)
+    assert (config.fragment_naming, config.keyint_s, config.fps, config.size) == ("timestamp", 2, 30, (854, 480))
+    assert (config.bitrate_kbps, config.cache_control, config.cors, config.mime) == (800, False, False, False)
+    assert (config.stream_key, config.rtmp_port, config.http_port, config.audio) == ("obs", 1935, 8088, False)
+    assert config.truth_path == tmp_path / "t.jsonl" and config.workdir == tmp_path
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--size", "big"])

@@ -314,7 +314,7 @@ def test_wrong_settings_are_caught(runs: Runs) -> None:
     """The same truth judged with the threshold swapped: deletions are reported outside the prediction."""
     run = runs.cells["ffmpeg-t4"]
     verdicts = judge(observations_from_truth(run.truth, playlist=run.playlist), _ffmpeg_profile(1))
-    assert any(v.code == "gone" and "later than predicted" in v.message for v in verdicts)
+    assert any(v.code == "gone" and v.level == "warning" and "not at that cut" in v.message for v in verdicts)
     nginx = runs.cells["nginx-f1-p3"]
     wrong = profile_for("nginx-rtmp", {"hls_fragment": "1s", "hls_playlist_length": "10s"})
     verdicts = judge(observations_from_truth(nginx.truth, playlist=nginx.playlist), wrong)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from monitor.models import Interval, judge, predict, profile_for
+from monitor.models import judge, predict, profile_for
 from monitor.models.truth_adapter import observations_from_truth
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def test_nginx_stop_and_republish(stories: dict[str, Story]) -> None:
     # no ENDLIST at stop
     assert plan.endlist is False and "#EXT-X-ENDLIST" not in story.texts["after_stop"]
     # republished 1 s later (< P): the media sequence continues, with a DISCONTINUITY
-    assert plan.continues_within is not None and 1.0 < plan.continues_within.lo
+    assert plan.continues_within is not None and plan.continues_within.lo > 1.0
     continued = story.texts["continued"]
     assert "#EXT-X-DISCONTINUITY" in continued
     assert _media_sequence(continued) > _media_sequence(story.texts["after_stop"])
@@ -209,11 +209,12 @@ def test_nms_stop_deletes_everything_and_republish_reuses_names(stories: dict[st
     endlists = [r for r in story.truth if r.get("action") == "playlist_write" and r.get("endlist")]
     assert endlists, "ffmpeg wrote no ENDLIST before NMS deleted the files"
     assert _media_sequence(story.texts["restarted"]) == 0 and "index0.ts" in story.texts["restarted"]
-    # the live part: deleted one segment (1 s) after leaving the playlist
-    live = [r for r in story.truth if r["t_mono"] < story.times["stop"]]
+    # the live part: deleted one segment (1 s) after leaving the playlist (the last second before the stop
+    # is left out: the trailer's final cut comes right after the previous one)
+    live = [r for r in story.truth if r["t_mono"] < story.times["stop"] - 1.0]
     verdicts = judge(observations_from_truth(live, playlist="index.m3u8"), profile)
     gone_verdicts = [v for v in verdicts if v.code == "gone"]
     assert len(gone_verdicts) >= 4
-    assert all(v.level in ("ok", "info") and v.expected == Interval.point(1.0) for v in gone_verdicts), [
-        v.message for v in gone_verdicts
-    ]
+    bad = [v for v in gone_verdicts if v.level not in ("ok", "info") or "as expected" not in v.message]
+    assert not bad, [v.message for v in bad]
+    assert all(v.expected is not None and v.expected.mid == pytest.approx(1.0, abs=0.05) for v in gone_verdicts)

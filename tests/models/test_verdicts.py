@@ -65,10 +65,14 @@ def test_ffmpeg_threshold_four() -> None:
     verdicts = judge(ffmpeg_lives(1, 3, 4, 15), profile)
     gone = by_code(verdicts, "gone")
     assert gone and all(v.level == "ok" for v in gone)
-    assert "predicts 4 s: as expected" in gone[0].message
+    assert gone[0].message.endswith(
+        "deletes it at the cut that lists segment 7, 4 s after leaving at a steady pace: as expected."
+    )
     # the same lives against threshold 1 are late
     wrong = profile_for("ffmpeg", {"hls_time": 1, "hls_list_size": 3, "delete_segments": 1})
-    assert all("later than predicted" in v.message for v in by_code(judge(ffmpeg_lives(1, 3, 4, 15), wrong), "gone"))
+    wrong_gone = by_code(judge(ffmpeg_lives(1, 3, 4, 15), wrong), "gone")
+    assert wrong_gone and all(v.level == "warning" for v in wrong_gone)
+    assert any("not at that cut" in v.message for v in wrong_gone)
 
 
 def test_keyframe_effect_summary_and_advice() -> None:
@@ -198,3 +202,31 @@ def test_recommendations_cover_the_five_topics() -> None:
     profile = profile_for("nginx-rtmp", {"hls_fragment": "10s", "hls_playlist_length": "20s", "keyint": 4})
     codes = {v.code for v in judge([], profile)}
     assert {"advice_keyint", "advice_fragment", "advice_playlist_length", "advice_unique_names", "advice_cdn"} <= codes
+
+
+def test_ffmpeg_bursty_input_judged_by_the_cut() -> None:
+    """NMS relays in bursts: cuts are uneven in wall time, but each deletion coincides with a listing."""
+    profile = profile_for("nms", {"hlsFlags": "[hls_time=1:hls_list_size=3:hls_flags=delete_segments]"})
+    closes = [1.0, 2.0, 2.3, 4.0, 5.0, 5.2, 7.0, 8.0, 8.4, 10.0, 11.0, 11.1, 13.0, 14.0]
+    lives = []
+    for k in range(len(closes) - 4):
+        leave, gone = closes[k + 3], closes[k + 4]  # leaves at the cut of k+3, deleted at the cut of k+4
+        lives.append(
+            Observation(
+                msn=k,
+                uri=f"index{k}.ts",
+                extinf=1.0,
+                first_seen=Interval.point(closes[k]),
+                left=Interval.point(leave),
+                gone=Interval.point(gone - 0.001),
+            )
+        )
+    lives += [
+        Observation(msn=k, uri=f"index{k}.ts", extinf=1.0, first_seen=Interval.point(closes[k]))
+        for k in range(len(closes) - 4, len(closes))
+    ]
+    gone = by_code(judge(lives, profile), "gone")
+    assert len(gone) == len(closes) - 4
+    assert all(v.level in ("ok", "info") and "as expected" in v.message for v in gone), [v.message for v in gone]
+    late = [dataclasses.replace(o, gone=Interval.point(o.gone.lo + 0.9)) if o.gone else o for o in lives]
+    assert any("not at that cut" in v.message for v in by_code(judge(late, profile), "gone"))
