@@ -84,8 +84,14 @@ class Recorder:
             self.lifecycles[(event.endpoint, event.msn)] = event
 
 
-def score(rec: Recorder, listed: dict[str, float], deleted: dict[str, float], t_start: float,
-          duration: float, pollers: int = 1) -> dict[str, object]:
+def score(
+    rec: Recorder,
+    listed: dict[str, float],
+    deleted: dict[str, float],
+    t_start: float,
+    duration: float,
+    pollers: int = 1,
+) -> dict[str, object]:
     arrivals: list[float] = []
     deletes: list[float] = []
     for life in rec.lifecycles.values():
@@ -99,14 +105,19 @@ def score(rec: Recorder, listed: dict[str, float], deleted: dict[str, float], t_
     steady = sum(1 for t in rec.request_times if t >= half) / (duration / 2) / pollers
     return {
         "steady_total_req_per_s": steady,
-        "p50_ms": pct(arrivals, 0.5), "p95_ms": pct(arrivals, 0.95), "max_ms": max(arrivals, default=None),
-        "min_ms": min(arrivals, default=None), "segments": len(arrivals),
+        "p50_ms": pct(arrivals, 0.5),
+        "p95_ms": pct(arrivals, 0.95),
+        "max_ms": max(arrivals, default=None),
+        "min_ms": min(arrivals, default=None),
+        "segments": len(arrivals),
         "playlist_req_per_s": rec.requests[RequestKind.PLAYLIST.value] / duration / pollers,
         "probe_req_per_s": rec.requests[RequestKind.PROBE.value] / duration,
         "segment_req_per_s": rec.requests[RequestKind.SEGMENT.value] / duration,
         "total_req_per_s": sum(rec.requests.values()) / duration / pollers,
-        "delete_p50_ms": pct(deletes, 0.5), "delete_p95_ms": pct(deletes, 0.95),
-        "delete_max_ms": max(deletes, default=None), "deletions": len(deletes),
+        "delete_p50_ms": pct(deletes, 0.5),
+        "delete_p95_ms": pct(deletes, 0.95),
+        "delete_max_ms": max(deletes, default=None),
+        "deletions": len(deletes),
     }
 
 
@@ -118,18 +129,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rfc-pollers", type=int, default=4, help="RFC baseline pollers, start phases staggered")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
-    with tempfile.TemporaryDirectory(prefix="hlsmon-bench-") as tmp, \
-            Lab(LabConfig(fragment_s=2, playlist_length_s=6, workdir=Path(tmp))) as lab:
+    with (
+        tempfile.TemporaryDirectory(prefix="hlsmon-bench-") as tmp,
+        Lab(LabConfig(fragment_s=2, playlist_length_s=6, workdir=Path(tmp))) as lab,
+    ):
         time.sleep(args.warmup)
         fast, rfc = Recorder(), Recorder()
         base = {"head_new_segments": False}
-        mon_fast = Monitor(MonitorConfig(endpoints=(EndpointConfig(name="hlsmon", url=lab.playlist_url),),
-                                         strategy="fast", dense_step_s=args.step, **base), fast)
+        mon_fast = Monitor(
+            MonitorConfig(
+                endpoints=(EndpointConfig(name="hlsmon", url=lab.playlist_url),),
+                strategy="fast",
+                dense_step_s=args.step,
+                **base,
+            ),
+            fast,
+        )
         # RFC baseline: several players starting at staggered phases (one poller's delay depends only on
         # its start phase relative to the publisher, since TD = segment duration keeps it phase-locked).
-        rfcs = [Monitor(MonitorConfig(endpoints=(EndpointConfig(name=f"rfc{i}", url=lab.playlist_url),),
-                                      strategy="rfc", probe_deletions=False, **base), rfc)
-                for i in range(args.rfc_pollers)]
+        rfcs = [
+            Monitor(
+                MonitorConfig(
+                    endpoints=(EndpointConfig(name=f"rfc{i}", url=lab.playlist_url),),
+                    strategy="rfc",
+                    probe_deletions=False,
+                    **base,
+                ),
+                rfc,
+            )
+            for i in range(args.rfc_pollers)
+        ]
         t_start = time.monotonic()
         mon_fast.start()
         for i, mon in enumerate(rfcs):
@@ -147,21 +176,33 @@ def main(argv: list[str] | None = None) -> int:
     r = score(rfc, listed, deleted, t_start, duration, pollers=args.rfc_pollers)
     print(f"duration {duration:.1f} s; lab nginx-rtmp fragment 2 s, playlist 6 s (machine shared, noisy)")
     for name, s in (("hlsmon", f), ("rfc8216", r)):
-        print(f"{name:8s} new segments: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms, "
-              f"n={s['segments']}; playlist req/s {s['playlist_req_per_s']:.2f}, probes/s "
-              f"{s['probe_req_per_s']:.2f}, total req/s {s['total_req_per_s']:.2f} "
-              f"(second half {s['steady_total_req_per_s']:.2f})")
-    print(f"hlsmon deletions: p50 {f['delete_p50_ms']} ms, p95 {f['delete_p95_ms']} ms, "
-          f"max {f['delete_max_ms']} ms, n={f['deletions']}")
+        print(
+            f"{name:8s} new segments: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms, "
+            f"n={s['segments']}; playlist req/s {s['playlist_req_per_s']:.2f}, probes/s "
+            f"{s['probe_req_per_s']:.2f}, total req/s {s['total_req_per_s']:.2f} "
+            f"(second half {s['steady_total_req_per_s']:.2f})"
+        )
+    print(
+        f"hlsmon deletions: p50 {f['delete_p50_ms']} ms, p95 {f['delete_p95_ms']} ms, "
+        f"max {f['delete_max_ms']} ms, n={f['deletions']}"
+    )
     result = {
-        "hlsmon_p50_ms": f["p50_ms"], "hlsmon_p95_ms": f["p95_ms"], "hlsmon_max_ms": f["max_ms"],
+        "hlsmon_p50_ms": f["p50_ms"],
+        "hlsmon_p95_ms": f["p95_ms"],
+        "hlsmon_max_ms": f["max_ms"],
         "hlsmon_req_per_s": round(f["playlist_req_per_s"], 3),
         "hlsmon_probe_req_per_s": round(f["probe_req_per_s"], 3),
         "hlsmon_total_req_per_s": round(f["total_req_per_s"], 3),
         "hlsmon_total_req_per_s_second_half": round(f["steady_total_req_per_s"], 3),
-        "rfc_p50_ms": r["p50_ms"], "rfc_p95_ms": r["p95_ms"], "rfc_req_per_s": round(r["playlist_req_per_s"], 3),
-        "delete_p50_ms": f["delete_p50_ms"], "delete_p95_ms": f["delete_p95_ms"], "delete_max_ms": f["delete_max_ms"],
-        "deletions": f["deletions"], "segments": f["segments"], "duration_s": round(duration, 1),
+        "rfc_p50_ms": r["p50_ms"],
+        "rfc_p95_ms": r["p95_ms"],
+        "rfc_req_per_s": round(r["playlist_req_per_s"], 3),
+        "delete_p50_ms": f["delete_p50_ms"],
+        "delete_p95_ms": f["delete_p95_ms"],
+        "delete_max_ms": f["delete_max_ms"],
+        "deletions": f["deletions"],
+        "segments": f["segments"],
+        "duration_s": round(duration, 1),
     }
     print(json.dumps({k: (round(v, 1) if isinstance(v, float) else v) for k, v in result.items()}))
     return 0

@@ -44,7 +44,10 @@ def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindo
 
 
 def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
-    control = LabControl(window, fragment_s=args.lab_fragment, playlist_length_s=args.lab_playlist)
+    overrides: dict[str, object] = {"fragment_s": args.lab_fragment, "playlist_length_s": args.lab_playlist}
+    if args.lab_cdn != "none":
+        overrides["cdn_policy"] = args.lab_cdn
+    control = LabControl(window, **overrides)
     window.status.setText("Starting the lab (nginx-rtmp and an ffmpeg publisher on 127.0.0.1)…")
 
     def ready(lab: object) -> None:
@@ -52,7 +55,10 @@ def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
                                                   "hls_playlist_length": args.lab_playlist,
                                                   "hls_cleanup": True, "keyint": lab.config.keyint_s})
         window.model.refs.values["source_fps"] = float(lab.config.fps)
-        window.play(lab.playlist_url, args.cdn)
+        delivery = getattr(lab, "delivery", None)
+        edge = getattr(delivery, "edge_playlist_url", None) if delivery is not None else None
+        origin = getattr(lab, "origin_playlist_url", lab.playlist_url)
+        window.play(origin, args.cdn or edge or "")
         window.statusBar().showMessage(f"Lab running. OBS: server {lab.rtmp_server_url}, stream key "
                                        f"{lab.config.stream_key}", 15_000)
 

@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lab-fragment", type=float, default=2.0, help="lab: hls_fragment seconds (default 2)")
     parser.add_argument("--lab-playlist", type=float, default=10.0,
                         help="lab: hls_playlist_length seconds (default 10)")
+    parser.add_argument("--lab-cdn", default="tutorial-fix",
+                        choices=("none", "tutorial-fix", "caching-optimized", "caching-disabled"),
+                        help="lab: CDN edge (Varnish) policy in front of the origin (default tutorial-fix; "
+                        "caching-optimized reproduces the stale-playlist problem)")
     parser.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     parser.add_argument("--quit-after", type=float, default=0.0, help=argparse.SUPPRESS)
 

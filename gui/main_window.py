@@ -311,14 +311,15 @@ class MainWindow(QMainWindow):
             y0, y1 = self.lifecycle.item.visible_rows(end - span, end)
             if y0 is not None:
                 self.lifecycle.vb.setYRange(y0, y1, padding=0.02)
-        for chart in self.charts:
-            chart.sync_autorange()
+        self._on_x_range_changed()
         self._update_status()
 
     @Slot()
     def _on_x_range_changed(self, *args: object) -> None:
+        (x0, x1), _ = self.lifecycle.vb.viewRange()
         for chart in self.charts:
-            chart.sync_autorange()
+            if chart.isVisible():
+                chart.fit_y(x0, x1)
 
     def _update_status(self) -> None:
         if not self.stream.running:

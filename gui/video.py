@@ -32,6 +32,7 @@ class PlayerDock(QWidget):
         super().__init__()
         self.panel = panel
         self._playing = False
+        self._last_latency_t: float | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         if panel is not None:
@@ -63,7 +64,7 @@ class PlayerDock(QWidget):
 
     def shutdown(self) -> None:
         self.stop()
-        for name in ("shutdown", "release", "close_player"):
+        for name in ("close_player", "shutdown", "release"):
             fn = getattr(self.panel, name, None)
             if callable(fn):
                 try:
@@ -76,22 +77,28 @@ class PlayerDock(QWidget):
         return self._playing
 
     def health(self) -> dict[str, float]:
+        """Series name → value from the player's health, latency and live-edge status (GUI thread)."""
         if self.panel is None or not self._playing:
             return {}
-        fn = getattr(self.panel, "health", None)
-        if not callable(fn):
-            return {}
+        out: dict[str, float] = {}
         try:
-            h = fn()
+            h = self.panel.health() if hasattr(self.panel, "health") else None
+            lat = self.panel.latency() if hasattr(self.panel, "latency") else None
         except Exception:
             log.debug("player health failed", exc_info=True)
             return {}
-        items = h.items() if isinstance(h, dict) else vars(h).items() if h is not None else ()
-        out: dict[str, float] = {}
-        for key, value in items:
-            series = HEALTH_KEYS.get(key)
-            if series and isinstance(value, int | float):
-                out[series] = float(value)
+        if h is not None:
+            for key, value in vars(h).items() if not isinstance(h, dict) else h.items():
+                series = HEALTH_KEYS.get(key)
+                if series and isinstance(value, int | float) and not isinstance(value, bool):
+                    out[series] = float(value)
+            pts = getattr(h, "pts_delay_ms", None)
+            if pts is not None:
+                out["latency.player_buffer"] = pts / 1000
+        latest = getattr(lat, "latest", None)
+        if latest is not None and latest.t_mono != self._last_latency_t:
+            self._last_latency_t = latest.t_mono
+            out["latency.glass_to_glass"] = float(latest.latency_s)
         return out
 
 
@@ -103,7 +110,7 @@ def make_video_panel(with_player: bool) -> PlayerDock:
     except ImportError as exc:
         return PlayerDock(None, f"The player is not available in this build ({exc}).")
     try:
-        return PlayerDock(VideoPanel())
+        return PlayerDock(VideoPanel())  # without libVLC the panel shows the install hint itself
     except Exception as exc:
         log.warning("video panel failed: %s", exc)
         return PlayerDock(None, f"libVLC could not start: {exc}\nInstall VLC (libvlc) to see the picture.")

@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import re
 import shutil
 from pathlib import Path
+
+import requests
 
 from lab.cdn_policy import behaviours
 from lab.netutil import LOOPBACK, http_ok, pick_port
@@ -60,6 +63,17 @@ def render_vcl(distribution: str, origin_port: int, pop: str = "LAB1-P1", via_id
     return text
 
 
+def invalidation_regex(path: str) -> str:
+    """A CloudFront invalidation path as an anchored URL regex (``*`` allowed only at the end)."""
+    if not path.startswith("/"):
+        raise ValueError(f"invalidation paths start with '/': {path!r}")
+    if "*" in path[:-1]:
+        raise ValueError(f"'*' is allowed only as the last character: {path!r}")
+    if path.endswith("*"):
+        return "^" + re.escape(path[:-1])
+    return "^" + re.escape(path) + "$"
+
+
 def varnish_available() -> str | None:
     if shutil.which("varnishd") is None and not Path("/usr/sbin/varnishd").exists():
         return "varnishd is not installed (apt-get install varnish)"
@@ -100,6 +114,14 @@ class CdnEdge:
         path = origin_url.split("://", 1)[-1]
         path = "/" + path.split("/", 1)[1] if "/" in path else "/"
         return self.base_url + path
+
+    def invalidate(self, *paths: str) -> None:
+        """Like CloudFront ``CreateInvalidation``: exact paths, or a ``*`` as the last character."""
+        for path in paths:
+            resp = requests.request(
+                "BAN", self.base_url + "/", headers={"X-Invalidate-Regex": invalidation_regex(path)}, timeout=5
+            )
+            resp.raise_for_status()
 
     def argv(self, vcl_path: Path) -> list[str]:
         return [

@@ -18,6 +18,14 @@ sub vcl_recv {
     unset req.http.X-Cf-Min;
     unset req.http.X-Cf-Default;
     unset req.http.X-Cf-Max;
+    if (req.method == "BAN") {
+        # CreateInvalidation stand-in (lab/cdn.py CdnEdge.invalidate): X-Invalidate-Regex is a URL regex.
+        if (client.ip != "127.0.0.1" || !req.http.X-Invalidate-Regex) {
+            return (synth(405, "Not allowed"));
+        }
+        ban("obj.http.X-Cf-Url ~ " + req.http.X-Invalidate-Regex);
+        return (synth(200, "Invalidated"));
+    }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
@@ -48,6 +56,7 @@ sub vcl_hash {
 }
 
 sub vcl_backend_response {
+    set beresp.http.X-Cf-Url = bereq.url;
     set beresp.grace = 0s;
     # Expired copies are kept so the next fetch is conditional (ETag / Last-Modified): 304 = RefreshHit.
     set beresp.keep = 1h;
@@ -153,6 +162,7 @@ sub vcl_deliver {
         set resp.http.X-Hlsmon-Cdn-Policy = req.http.X-Cf-Policy;
     }
     unset resp.http.X-Cf-Result;
+    unset resp.http.X-Cf-Url;
     unset resp.http.X-Varnish;
     return (deliver);
 }

@@ -87,19 +87,41 @@ class EndpointChecker:
         self._max_playlist_s = 0.0
         self._validators: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._early_count = 0
+        self._missing_count = 0
+        self._missing_last: float | None = None
         self._early_last: float | None = None
         self._early_severity = Severity.INFO
 
     # ---- helpers -----------------------------------------------------------------------------------
-    def _alert(self, severity: Severity, code: str, message: str, *, evidence: dict | None = None,
-               advice: str = "", msn: int | None = None, spec: str | None = None) -> Alert:
+    def _alert(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        *,
+        evidence: dict | None = None,
+        advice: str = "",
+        msn: int | None = None,
+        spec: str | None = None,
+    ) -> Alert:
         mono, utc = self._now()
-        return Alert(endpoint=self.endpoint, severity=severity, code=code, message=message, mono=mono, utc=utc,
-                     evidence=evidence or {}, advice=advice, msn=msn, spec=spec)
+        return Alert(
+            endpoint=self.endpoint,
+            severity=severity,
+            code=code,
+            message=message,
+            mono=mono,
+            utc=utc,
+            evidence=evidence or {},
+            advice=advice,
+            msn=msn,
+            spec=spec,
+        )
 
     # ---- playlist requests ---------------------------------------------------------------------------
-    def on_playlist_request(self, rec: RequestRecord, parse_error: str | None,
-                            target_duration: float | None) -> list[Alert]:
+    def on_playlist_request(
+        self, rec: RequestRecord, parse_error: str | None, target_duration: float | None
+    ) -> list[Alert]:
         out: list[Alert] = []
         if rec.status is None or rec.status >= 400 or parse_error:
             self._failures += 1
@@ -107,36 +129,67 @@ class EndpointChecker:
             self._failures = 0
         if rec.status is None:
             if self._failures >= 2 and self._latch.fire("unreachable"):
-                out.append(self._alert(Severity.ERROR, "unreachable", f"Playlist unreachable: {rec.error}",
-                                       evidence={"url": rec.url, "error": rec.error, "failures": self._failures},
-                                       advice="Check that the server is running and the URL is right."))
+                out.append(
+                    self._alert(
+                        Severity.ERROR,
+                        "unreachable",
+                        f"Playlist unreachable: {rec.error}",
+                        evidence={"url": rec.url, "error": rec.error, "failures": self._failures},
+                        advice="Check that the server is running and the URL is right.",
+                    )
+                )
             return out
         self._latch.clear("unreachable")
         if rec.status in (404, 410):
             if self._was_live and not self._gone:
                 self._gone = True
-                out.append(self._alert(Severity.ERROR, "playlist_gone",
-                                       f"The playlist is gone (HTTP {rec.status}): the stream stopped or was removed.",
-                                       evidence={"url": rec.url, "status": rec.status},
-                                       advice="Check the publisher (OBS) and the origin; nginx-rtmp deletes a "
-                                       "playlist about one playlist length after the last update."))
+                out.append(
+                    self._alert(
+                        Severity.ERROR,
+                        "playlist_gone",
+                        f"The playlist is gone (HTTP {rec.status}): the stream stopped or was removed.",
+                        evidence={"url": rec.url, "status": rec.status},
+                        advice="Check the publisher (OBS) and the origin; nginx-rtmp deletes a "
+                        "playlist about one playlist length after the last update.",
+                    )
+                )
             elif not self._was_live and self._failures >= 2 and self._latch.fire("http_error"):
-                out.append(self._alert(Severity.ERROR, "http_error", f"Playlist request failed: HTTP {rec.status}.",
-                                       evidence={"url": rec.url, "status": rec.status},
-                                       advice="Check the URL (stream key, path)."))
+                out.append(
+                    self._alert(
+                        Severity.ERROR,
+                        "http_error",
+                        f"Playlist request failed: HTTP {rec.status}.",
+                        evidence={"url": rec.url, "status": rec.status},
+                        advice="Check the URL (stream key, path).",
+                    )
+                )
             return out
         if rec.status >= 400:
             if self._failures >= 2 and self._latch.fire("http_error"):
-                out.append(self._alert(Severity.ERROR if rec.status >= 500 else Severity.WARNING, "http_error",
-                                       f"Playlist request failed: HTTP {rec.status}.",
-                                       evidence={"url": rec.url, "status": rec.status}))
+                out.append(
+                    self._alert(
+                        Severity.ERROR if rec.status >= 500 else Severity.WARNING,
+                        "http_error",
+                        f"Playlist request failed: HTTP {rec.status}.",
+                        evidence={"url": rec.url, "status": rec.status},
+                    )
+                )
             return out
         self._latch.clear("http_error")
         if parse_error:
             if self._failures >= 2 and self._latch.fire("bad_playlist"):
-                out.append(self._alert(Severity.ERROR, "bad_playlist", f"Not a usable playlist: {parse_error}",
-                                       evidence={"url": rec.final_url or rec.url, "status": rec.status,
-                                                 "content_type": rec.headers.get("content-type")}))
+                out.append(
+                    self._alert(
+                        Severity.ERROR,
+                        "bad_playlist",
+                        f"Not a usable playlist: {parse_error}",
+                        evidence={
+                            "url": rec.final_url or rec.url,
+                            "status": rec.status,
+                            "content_type": rec.headers.get("content-type"),
+                        },
+                    )
+                )
             return out
         self._latch.clear("bad_playlist")
         out += self._header_checks(rec, target_duration)
@@ -146,48 +199,81 @@ class EndpointChecker:
         out: list[Alert] = []
         ctype = _media_type(rec)
         if ctype not in PLAYLIST_TYPES and self._latch.fire("content_type"):
-            out.append(self._alert(Severity.WARNING, "content_type",
-                                   f"Playlist served as {ctype or 'no Content-Type'!r} instead of "
-                                   "application/vnd.apple.mpegurl.",
-                                   evidence={"content_type": rec.headers.get("content-type"), "url": rec.url},
-                                   advice="Add `types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }` "
-                                   "to the nginx http location.", spec="RFC 8216 §4"))
+            out.append(
+                self._alert(
+                    Severity.WARNING,
+                    "content_type",
+                    f"Playlist served as {ctype or 'no Content-Type'!r} instead of application/vnd.apple.mpegurl.",
+                    evidence={"content_type": rec.headers.get("content-type"), "url": rec.url},
+                    advice="Add `types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }` "
+                    "to the nginx http location.",
+                    spec="RFC 8216 §4",
+                )
+            )
         if "access-control-allow-origin" not in rec.headers and self._latch.fire("cors"):
-            out.append(self._alert(Severity.WARNING, "cors",
-                                   "No Access-Control-Allow-Origin header: browser players (hls.js) on other "
-                                   "sites cannot load this stream.",
-                                   evidence={"url": rec.url, "headers": dict(rec.headers)},
-                                   advice="add_header Access-Control-Allow-Origin * always; (and let the CDN "
-                                   "forward/cache on Origin)."))
+            out.append(
+                self._alert(
+                    Severity.WARNING,
+                    "cors",
+                    "No Access-Control-Allow-Origin header: browser players (hls.js) on other "
+                    "sites cannot load this stream.",
+                    evidence={"url": rec.url, "headers": dict(rec.headers)},
+                    advice="add_header Access-Control-Allow-Origin * always; (and let the CDN "
+                    "forward/cache on Origin).",
+                )
+            )
         if not self.is_cdn:
             life = cache_lifetime_s(rec.headers.get("cache-control"))
             limit = (td or 2.0) / 2
             if life is not None and life > limit and self._latch.fire("cacheable_playlist"):
                 text = rec.headers.get("cache-control")
-                out.append(self._alert(Severity.WARNING, "cacheable_playlist",
-                                       f"The playlist's Cache-Control ({text or 'absent'}) lets a CDN keep it "
-                                       f"longer than half a target duration ({limit:g} s): viewers would get a "
-                                       "stale playlist.",
-                                       evidence={"cache-control": text, "target_duration": td},
-                                       advice="add_header Cache-Control no-cache; on the playlist location "
-                                       "(or max-age of at most TD/2)."))
+                out.append(
+                    self._alert(
+                        Severity.WARNING,
+                        "cacheable_playlist",
+                        f"The playlist's Cache-Control ({text or 'absent'}) lets a CDN keep it "
+                        f"longer than half a target duration ({limit:g} s): viewers would get a "
+                        "stale playlist.",
+                        evidence={"cache-control": text, "target_duration": td},
+                        advice="add_header Cache-Control no-cache; on the playlist location "
+                        "(or max-age of at most TD/2).",
+                    )
+                )
         return out
 
     # ---- snapshots --------------------------------------------------------------------------------------
-    def on_snapshot(self, snap: PlaylistSnapshot, prev: PlaylistSnapshot | None,
-                    new: list[SegmentLifecycle], reset: bool, uri_changed: list[tuple[int, str, str]]) -> list[Alert]:
+    def on_snapshot(
+        self,
+        snap: PlaylistSnapshot,
+        prev: PlaylistSnapshot | None,
+        new: list[SegmentLifecycle],
+        reset: bool,
+        uri_changed: list[tuple[int, str, str]],
+    ) -> list[Alert]:
         out: list[Alert] = []
         if self._gone:
             self._gone = False
-            out.append(self._alert(Severity.INFO, "stream_back", "The playlist is back: the stream is live again.",
-                                   evidence={"media_sequence": snap.media_sequence}))
+            out.append(
+                self._alert(
+                    Severity.INFO,
+                    "stream_back",
+                    "The playlist is back: the stream is live again.",
+                    evidence={"media_sequence": snap.media_sequence},
+                )
+            )
         self._was_live = True
         self._max_playlist_s = max(self._max_playlist_s, snap.duration_s)
         td = snap.target_duration
         if td is None:
             if self._latch.fire("no_target"):
-                out.append(self._alert(Severity.ERROR, "no_target_duration", "EXT-X-TARGETDURATION is missing.",
-                                       spec="RFC 8216 §4.3.3.1"))
+                out.append(
+                    self._alert(
+                        Severity.ERROR,
+                        "no_target_duration",
+                        "EXT-X-TARGETDURATION is missing.",
+                        spec="RFC 8216 §4.3.3.1",
+                    )
+                )
             return out
         out += self._spec_rules(snap, prev, new, reset, uri_changed, td)
         if new:
@@ -196,65 +282,117 @@ class EndpointChecker:
             self._latch.clear("stale")
         if snap.endlist and not self._ended:
             self._ended = True
-            out.append(self._alert(Severity.INFO, "stream_ended", "The stream ended (EXT-X-ENDLIST).",
-                                   evidence={"last_msn": snap.last_msn}))
+            out.append(
+                self._alert(
+                    Severity.INFO,
+                    "stream_ended",
+                    "The stream ended (EXT-X-ENDLIST).",
+                    evidence={"last_msn": snap.last_msn},
+                )
+            )
         elif not snap.endlist and self._ended:
             self._ended = False
         return out
 
-    def _spec_rules(self, snap: PlaylistSnapshot, prev: PlaylistSnapshot | None, new: list[SegmentLifecycle],
-                    reset: bool, uri_changed: list[tuple[int, str, str]], td: float) -> list[Alert]:
+    def _spec_rules(
+        self,
+        snap: PlaylistSnapshot,
+        prev: PlaylistSnapshot | None,
+        new: list[SegmentLifecycle],
+        reset: bool,
+        uri_changed: list[tuple[int, str, str]],
+        td: float,
+    ) -> list[Alert]:
         out: list[Alert] = []
         for seg in snap.segments:
             if any(lf.msn == seg.msn for lf in new) and round_half_up(seg.duration) > td:
-                out.append(self._alert(Severity.ERROR, "extinf_over_target",
-                                       f"Segment {seg.msn} lasts {seg.duration:.3f} s, more than the target "
-                                       f"duration {td:g} s once rounded.",
-                                       evidence={"msn": seg.msn, "extinf": seg.duration, "target_duration": td},
-                                       advice="Keyframes too far apart? Set the encoder keyframe interval so it "
-                                       "divides the fragment length (OBS: Keyframe Interval).",
-                                       msn=seg.msn, spec="RFC 8216 §4.3.3.1"))
+                out.append(
+                    self._alert(
+                        Severity.ERROR,
+                        "extinf_over_target",
+                        f"Segment {seg.msn} lasts {seg.duration:.3f} s, more than the target "
+                        f"duration {td:g} s once rounded.",
+                        evidence={"msn": seg.msn, "extinf": seg.duration, "target_duration": td},
+                        advice="Keyframes too far apart? Set the encoder keyframe interval so it "
+                        "divides the fragment length (OBS: Keyframe Interval).",
+                        msn=seg.msn,
+                        spec="RFC 8216 §4.3.3.1",
+                    )
+                )
         if prev is not None and not reset and prev.target_duration is not None and td != prev.target_duration:
-            out.append(self._alert(Severity.WARNING, "target_changed",
-                                   f"EXT-X-TARGETDURATION changed from {prev.target_duration:g} to {td:g}.",
-                                   evidence={"before": prev.target_duration, "after": td},
-                                   advice="The target duration must not change; nginx-rtmp recomputes it from the "
-                                   "longest listed fragment, so a long GOP changes it.", spec="RFC 8216 §6.2.1"))
+            out.append(
+                self._alert(
+                    Severity.WARNING,
+                    "target_changed",
+                    f"EXT-X-TARGETDURATION changed from {prev.target_duration:g} to {td:g}.",
+                    evidence={"before": prev.target_duration, "after": td},
+                    advice="The target duration must not change; nginx-rtmp recomputes it from the "
+                    "longest listed fragment, so a long GOP changes it.",
+                    spec="RFC 8216 §6.2.1",
+                )
+            )
         if reset and prev is not None:
-            out.append(self._alert(Severity.ERROR, "msn_back",
-                                   f"Media sequence went back from {prev.media_sequence} to {snap.media_sequence}: "
-                                   "the stream restarted and segment URLs may be reused.",
-                                   evidence={"before": prev.media_sequence, "after": snap.media_sequence},
-                                   advice="Players may stall. Keep hls_continuous on, or use unique names "
-                                   "(hls_fragment_naming system).", spec="RFC 8216 §6.2.2"))
+            out.append(
+                self._alert(
+                    Severity.ERROR,
+                    "msn_back",
+                    f"Media sequence went back from {prev.media_sequence} to {snap.media_sequence}: "
+                    "the stream restarted and segment URLs may be reused.",
+                    evidence={"before": prev.media_sequence, "after": snap.media_sequence},
+                    advice="Players may stall. Keep hls_continuous on, or use unique names "
+                    "(hls_fragment_naming system).",
+                    spec="RFC 8216 §6.2.2",
+                )
+            )
         if prev is not None and not reset:
             removed = snap.media_sequence - prev.media_sequence
             if removed > 0:
                 self._removing = True
             if snap.media_sequence > prev.last_msn + 1:
-                out.append(self._alert(Severity.WARNING, "msn_jump",
-                                       f"Media sequence jumped from {prev.media_sequence} to {snap.media_sequence}: "
-                                       f"{snap.media_sequence - prev.last_msn - 1} segment(s) came and went between "
-                                       "two polls.",
-                                       evidence={"before": prev.media_sequence, "after": snap.media_sequence,
-                                                 "previous_last": prev.last_msn}))
-            if (self._removing and removed > 0 and not snap.endlist
-                    and snap.duration_s < 3 * td - 1e-6):
+                out.append(
+                    self._alert(
+                        Severity.WARNING,
+                        "msn_jump",
+                        f"Media sequence jumped from {prev.media_sequence} to {snap.media_sequence}: "
+                        f"{snap.media_sequence - prev.last_msn - 1} segment(s) came and went between "
+                        "two polls.",
+                        evidence={
+                            "before": prev.media_sequence,
+                            "after": snap.media_sequence,
+                            "previous_last": prev.last_msn,
+                        },
+                    )
+                )
+            if self._removing and removed > 0 and not snap.endlist and snap.duration_s < 3 * td - 1e-6:
                 if self._latch.fire("window_short"):
-                    out.append(self._alert(Severity.WARNING, "window_short",
-                                           f"The playlist holds {snap.duration_s:.1f} s, less than 3 x target "
-                                           f"duration ({3 * td:g} s).",
-                                           evidence={"window_s": snap.duration_s, "segments": len(snap.segments),
-                                                     "target_duration": td},
-                                           advice="Raise hls_playlist_length to at least 3 x hls_fragment.",
-                                           spec="RFC 8216 §6.2.2"))
+                    out.append(
+                        self._alert(
+                            Severity.WARNING,
+                            "window_short",
+                            f"The playlist holds {snap.duration_s:.1f} s, less than 3 x target "
+                            f"duration ({3 * td:g} s).",
+                            evidence={
+                                "window_s": snap.duration_s,
+                                "segments": len(snap.segments),
+                                "target_duration": td,
+                            },
+                            advice="Raise hls_playlist_length to at least 3 x hls_fragment.",
+                            spec="RFC 8216 §6.2.2",
+                        )
+                    )
             elif snap.duration_s >= 3 * td:
                 self._latch.clear("window_short")
         for msn, old, newuri in uri_changed:
-            out.append(self._alert(Severity.ERROR, "uri_changed_same_msn",
-                                   f"Segment {msn} changed URI between two reloads.",
-                                   evidence={"msn": msn, "before": old, "after": newuri}, msn=msn,
-                                   spec="RFC 8216bis §6.3.4"))
+            out.append(
+                self._alert(
+                    Severity.ERROR,
+                    "uri_changed_same_msn",
+                    f"Segment {msn} changed URI between two reloads.",
+                    evidence={"msn": msn, "before": old, "after": newuri},
+                    msn=msn,
+                    spec="RFC 8216bis §6.3.4",
+                )
+            )
         return out
 
     # ---- periodic ------------------------------------------------------------------------------------------
@@ -263,12 +401,16 @@ class EndpointChecker:
             return []
         since = now - self._last_new_lo
         if since > STALE_FACTOR * target_duration and self._latch.fire("stale"):
-            return [self._alert(Severity.WARNING, "playlist_stale",
-                                f"No new segment for {since:.1f} s (more than 1.5 x target duration "
-                                f"{target_duration:g} s).",
-                                evidence={"since_s": round(since, 3), "target_duration": target_duration},
-                                advice="The publisher may have stopped or the origin is overloaded.",
-                                spec="RFC 8216 §6.2.1")]
+            return [
+                self._alert(
+                    Severity.WARNING,
+                    "playlist_stale",
+                    f"No new segment for {since:.1f} s (more than 1.5 x target duration {target_duration:g} s).",
+                    evidence={"since_s": round(since, 3), "target_duration": target_duration},
+                    advice="The publisher may have stopped or the origin is overloaded.",
+                    spec="RFC 8216 §6.2.1",
+                )
+            ]
         return []
 
     @property
@@ -296,36 +438,62 @@ class EndpointChecker:
         shortfall = required - available_at_most
         severity = Severity.ERROR if shortfall > max(life.extinf, 1.0) else Severity.WARNING
         mono = life.gone.hi
-        if (self._early_last is not None and mono - self._early_last < 60.0
-                and severity <= self._early_severity):
+        if self._early_last is not None and mono - self._early_last < 60.0 and severity <= self._early_severity:
             return []
         self._early_last = mono
         self._early_severity = severity
-        return [self._alert(severity, "deleted_too_early",
-                            f"Segment {life.msn} was deleted at most {available_at_most:.1f} s after leaving "
-                            f"the playlist; the spec requires {required:.1f} s (duration + playlist)"
-                            f" [{self._early_count} so far].",
-                            evidence={"msn": life.msn, "uri": life.uri, "available_s": round(available_at_most, 3),
-                                      "required_s": round(required, 3), "status": life.gone_status,
-                                      "count": self._early_count},
-                            advice="Players that are behind will get 404s. Keep segments longer "
-                            "(nginx-rtmp: hls_playlist_length; ffmpeg: hls_delete_threshold).",
-                            msn=life.msn, spec="RFC 8216 §6.2.2")]
+        return [
+            self._alert(
+                severity,
+                "deleted_too_early",
+                f"Segment {life.msn} was deleted at most {available_at_most:.1f} s after leaving "
+                f"the playlist; the spec requires {required:.1f} s (duration + playlist)"
+                f" [{self._early_count} so far].",
+                evidence={
+                    "msn": life.msn,
+                    "uri": life.uri,
+                    "available_s": round(available_at_most, 3),
+                    "required_s": round(required, 3),
+                    "status": life.gone_status,
+                    "count": self._early_count,
+                },
+                advice="Players that are behind will get 404s. Keep segments longer "
+                "(nginx-rtmp: hls_playlist_length; ffmpeg: hls_delete_threshold).",
+                msn=life.msn,
+                spec="RFC 8216 §6.2.2",
+            )
+        ]
 
     def on_segment_response(self, life: SegmentLifecycle | None, rec: RequestRecord, listed: bool) -> list[Alert]:
         out: list[Alert] = []
         if rec.status in (403, 404, 410) and listed:
-            out.append(self._alert(Severity.ERROR, "segment_missing",
-                                   f"Segment {rec.msn} is listed but answers HTTP {rec.status}.",
-                                   evidence={"msn": rec.msn, "url": rec.url, "status": rec.status},
-                                   advice="The origin deletes segments that are still listed (cleanup too "
-                                   "aggressive or GOP too long).", msn=rec.msn, spec="RFC 8216 §6.2.1"))
+            self._missing_count += 1
+            last = self._missing_last
+            if last is None or rec.sent_mono - last >= 60.0:
+                self._missing_last = rec.sent_mono
+                out.append(
+                    self._alert(
+                        Severity.ERROR,
+                        "segment_missing",
+                        f"Segment {rec.msn} is listed but answers HTTP {rec.status} [{self._missing_count} so far].",
+                        evidence={"msn": rec.msn, "url": rec.url, "status": rec.status, "count": self._missing_count},
+                        advice="The origin deletes segments that are still listed (cleanup too "
+                        "aggressive, or keyframes so far apart that segments outlast the cleanup age).",
+                        msn=rec.msn,
+                        spec="RFC 8216 §6.2.1",
+                    )
+                )
         if rec.status == 200:
             ctype = _media_type(rec)
             if ctype and not ctype.startswith(SEGMENT_TYPES_OK) and self._latch.fire("segment_content_type"):
-                out.append(self._alert(Severity.WARNING, "content_type",
-                                       f"Segments served as {ctype!r} instead of video/mp2t or video/mp4.",
-                                       evidence={"content_type": ctype, "url": rec.url}))
+                out.append(
+                    self._alert(
+                        Severity.WARNING,
+                        "content_type",
+                        f"Segments served as {ctype!r} instead of video/mp2t or video/mp4.",
+                        evidence={"content_type": ctype, "url": rec.url},
+                    )
+                )
         if rec.status == 200 and rec.url:
             out += self._reuse_check(rec)
         return out
@@ -338,23 +506,33 @@ class EndpointChecker:
         self._validators[rec.url] = validators
         if old is None or old == validators:
             return []
-        changed = [name for name, a, b in zip(("etag", "size", "last-modified"), old, validators, strict=True)
-                   if a is not None and b is not None and a != b]
+        changed = [
+            name
+            for name, a, b in zip(("etag", "size", "last-modified"), old, validators, strict=True)
+            if a is not None and b is not None and a != b
+        ]
         if not changed:
             return []
-        return [self._alert(Severity.WARNING, "uri_reused",
-                            f"Segment URL reused with different content ({', '.join(changed)} changed): a CDN "
-                            "may serve the old bytes.",
-                            evidence={"url": rec.url, "before": list(old), "after": list(validators)},
-                            advice="Use unique segment names across restarts (nginx-rtmp: hls_fragment_naming "
-                            "system) or purge the CDN.", msn=rec.msn)]
+        return [
+            self._alert(
+                Severity.WARNING,
+                "uri_reused",
+                f"Segment URL reused with different content ({', '.join(changed)} changed): a CDN "
+                "may serve the old bytes.",
+                evidence={"url": rec.url, "before": list(old), "after": list(validators)},
+                advice="Use unique segment names across restarts (nginx-rtmp: hls_fragment_naming "
+                "system) or purge the CDN.",
+                msn=rec.msn,
+            )
+        ]
 
     def forget_validators(self) -> None:
         self._validators.clear()
 
 
-def cdn_stale_alert(checker: EndpointChecker, *, cdn: PlaylistSnapshot, origin_first_seen_hi: float | None,
-                    now: float, reference: str) -> Alert | None:
+def cdn_stale_alert(
+    checker: EndpointChecker, *, cdn: PlaylistSnapshot, origin_first_seen_hi: float | None, now: float, reference: str
+) -> Alert | None:
     """CDN serving a stale playlist: the origin listed the CDN's next segment more than one TD ago."""
     td = cdn.target_duration or 2.0
     key = "cdn_stale"
@@ -367,9 +545,12 @@ def cdn_stale_alert(checker: EndpointChecker, *, cdn: PlaylistSnapshot, origin_f
         return None
     if not checker._latch.fire(key):
         return None
-    return checker._alert(Severity.WARNING, "stale_cdn_playlist",
-                          f"The CDN serves a playlist {lag:.1f} s behind the origin ({reference}): more than one "
-                          f"target duration ({td:g} s).",
-                          evidence={"cdn_last_msn": cdn.last_msn, "behind_s": round(lag, 3), "age": cdn.age_s},
-                          advice="Lower the playlist TTL at the CDN (Cache-Control max-age ≤ TD/2 on the origin, "
-                          "or a cache policy that honours no-cache).")
+    return checker._alert(
+        Severity.WARNING,
+        "stale_cdn_playlist",
+        f"The CDN serves a playlist {lag:.1f} s behind the origin ({reference}): more than one "
+        f"target duration ({td:g} s).",
+        evidence={"cdn_last_msn": cdn.last_msn, "behind_s": round(lag, 3), "age": cdn.age_s},
+        advice="Lower the playlist TTL at the CDN (Cache-Control max-age ≤ TD/2 on the origin, "
+        "or a cache policy that honours no-cache).",
+    )

@@ -70,9 +70,7 @@ def fetch(
     if problem:
         return _failed(url, endpoint, kind, method, clock, sent, problem, msn, blocking)
     try:
-        resp = session.request(
-            method, url, timeout=timeout, stream=True, allow_redirects=True, headers=headers or {}
-        )
+        resp = session.request(method, url, timeout=timeout, stream=True, allow_redirects=True, headers=headers or {})
     except requests.Timeout:
         return _failed(url, endpoint, kind, method, clock, sent, f"timeout after {timeout[1]:g} s", msn, blocking)
     except requests.TooManyRedirects:

@@ -29,8 +29,9 @@ class Monitor:
     ``on_event`` is called from the poller threads (see monitor/records.py). ``clock`` is injectable.
     """
 
-    def __init__(self, config: MonitorConfig, on_event: Callable[[Event], None] | None = None,
-                 *, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: MonitorConfig, on_event: Callable[[Event], None] | None = None, *, clock: Clock | None = None
+    ) -> None:
         for ep in config.endpoints:
             problem = check_url(ep.url)
             if problem:
@@ -98,8 +99,15 @@ class Monitor:
 
     # ---- internals -------------------------------------------------------------------------------
     def _add_poller(self, ep: EndpointConfig) -> EndpointPoller:
-        poller = EndpointPoller(ep, self.config, self._emit, clock=self.clock, stop=self._stop,
-                                shared=self._shared, on_variants=self._choose_variant)
+        poller = EndpointPoller(
+            ep,
+            self.config,
+            self._emit,
+            clock=self.clock,
+            stop=self._stop,
+            shared=self._shared,
+            on_variants=self._choose_variant,
+        )
         self._pollers.append(poller)
         if self._started:
             poller.start()
@@ -114,8 +122,12 @@ class Monitor:
         if choice == "all":
             if first_time:
                 for i, uri in enumerate(uris[1:], start=1):
-                    ep = replace(poller.endpoint, name=f"{poller.name}-v{i}", url=uri,
-                                 reference=f"{poller.endpoint.reference}-v{i}" if poller.endpoint.reference else None)
+                    ep = replace(
+                        poller.endpoint,
+                        name=f"{poller.name}-v{i}",
+                        url=uri,
+                        reference=f"{poller.endpoint.reference}-v{i}" if poller.endpoint.reference else None,
+                    )
                     self._add_poller(ep)
             return uris[0]
         if choice.isdigit() and int(choice) < len(uris):
@@ -128,8 +140,7 @@ class Monitor:
                 self._lifecycles[(event.endpoint, event.generation, event.msn)] = event
             elif isinstance(event, Alert):
                 self._alerts.append(event)
-                log.log(30 if event.severity >= 20 else 20, "%s: [%s] %s", event.endpoint, event.code,
-                        event.message)
+                log.log(30 if event.severity >= 20 else 20, "%s: [%s] %s", event.endpoint, event.code, event.message)
         if self._writer is not None:
             self._writer.write(event)
         if self.on_event is not None:

@@ -40,6 +40,8 @@ from monitor.tracker import GONE_STATUSES, LifecycleTracker
 
 log = logging.getLogger(__name__)
 
+LISTED_PROBE_STEP_S = 2.0  # probe spacing for the oldest *listed* segment when nothing removed is pending
+
 
 @dataclass
 class SharedState:
@@ -142,7 +144,14 @@ class EndpointPoller:
             if life is not None:
                 self.emit(life)
             candidates = candidates[1:]
-        return self.deletions.next_probe(candidates, now, self.checker.max_playlist_s)
+        planned = self.deletions.next_probe(candidates, now, self.checker.max_playlist_s)
+        if planned is not None:
+            return planned
+        # Nothing removed is pending: check the oldest listed segment now and then (404 while listed).
+        listed = self.tracker.oldest_listed_not_gone()
+        if listed is None or self.tracker.previous is None or listed.msn == self.tracker.previous.last_msn:
+            return None
+        return max(self.deletions.last_probe + LISTED_PROBE_STEP_S, self.deletions.bucket.ready_at(now)), listed
 
     def _now(self) -> tuple[float, object]:
         mono = self.clock.mono()
@@ -158,8 +167,13 @@ class EndpointPoller:
     # ---- playlist ---------------------------------------------------------------------------------------
     def _poll_url(self) -> tuple[str, bool]:
         snap = self.last_snapshot
-        if (self.config.blocking_reload and snap is not None and snap.can_block_reload and not snap.endlist
-                and self._blocking_failures < 3):
+        if (
+            self.config.blocking_reload
+            and snap is not None
+            and snap.can_block_reload
+            and not snap.endlist
+            and self._blocking_failures < 3
+        ):
             parts = urlsplit(self.url)
             query = [*parse_qsl(parts.query, keep_blank_values=True), ("_HLS_msn", str(snap.last_msn + 1))]
             return urlunsplit(parts._replace(query=urlencode(query))), True
@@ -167,8 +181,16 @@ class EndpointPoller:
 
     def _poll(self) -> None:
         url, blocking = self._poll_url()
-        got = fetch(self._session, url, endpoint=self.name, kind=RequestKind.PLAYLIST, clock=self.clock,
-                    timeout=self._timeout(blocking), max_bytes=self.config.max_playlist_bytes, blocking=blocking)
+        got = fetch(
+            self._session,
+            url,
+            endpoint=self.name,
+            kind=RequestKind.PLAYLIST,
+            clock=self.clock,
+            timeout=self._timeout(blocking),
+            max_bytes=self.config.max_playlist_bytes,
+            blocking=blocking,
+        )
         rec = got.record
         self.measures.on_request()
         self.emit(rec)
@@ -198,16 +220,26 @@ class EndpointPoller:
             return None, f"HTTP {rec.status}"
         if got.truncated:
             return None, rec.error or "truncated body"
-        fetched = Window(lo=rec.sent_mono, hi=rec.first_byte_mono or rec.end_mono, lo_utc=rec.sent_utc,
-                         hi_utc=self.clock.utc(rec.first_byte_mono or rec.end_mono))
+        fetched = Window(
+            lo=rec.sent_mono,
+            hi=rec.first_byte_mono or rec.end_mono,
+            lo_utc=rec.sent_utc,
+            hi_utc=self.clock.utc(rec.first_byte_mono or rec.end_mono),
+        )
         age = rec.headers.get("age")
         try:
             age_s = float(age) if age is not None else None
         except ValueError:
             age_s = None
         try:
-            snap = parse(decode_body(got.body or b""), url=rec.final_url or rec.url, endpoint=self.name,
-                         fetched=fetched, previous=self.last_snapshot, age_s=age_s)
+            snap = parse(
+                decode_body(got.body or b""),
+                url=rec.final_url or rec.url,
+                endpoint=self.name,
+                fetched=fetched,
+                previous=self.last_snapshot,
+                age_s=age_s,
+            )
         except PlaylistError as exc:
             log.warning("%s: %s (%s)", self.name, exc, redact_url(rec.url))
             return None, str(exc)
@@ -221,8 +253,7 @@ class EndpointPoller:
             self.url = chosen
 
     def _on_failure(self, rec: RequestRecord, error: str | None) -> None:
-        if rec.status in (404, 410) and self.state in (EndpointState.LIVE, EndpointState.STALLED,
-                                                       EndpointState.ENDED):
+        if rec.status in (404, 410) and self.state in (EndpointState.LIVE, EndpointState.STALLED, EndpointState.ENDED):
             self._set_state(EndpointState.GONE, f"HTTP {rec.status}")
         elif self.state != EndpointState.GONE:
             self._set_state(EndpointState.ERROR, error or "request failed")
@@ -249,13 +280,20 @@ class EndpointPoller:
             state = EndpointState.STALLED
         self._set_state(state, "")
         newest = max((lf for lf in real_new if not lf.initial), key=lambda lf: lf.msn, default=None)
-        self.planner.after_poll(PollOutcome(
-            sent=rec.sent_mono, first_byte=rec.first_byte_mono, ok=True, changed=snap.changed,
-            new_segments=len(real_new) if prev is not None else 0,
-            arrival=newest.first_seen.mid if newest else None,
-            arrival_width=newest.first_seen.width if newest else None,
-            target_duration=snap.target_duration,
-            last_duration=snap.segments[-1].duration if snap.segments else None, endlist=snap.endlist))
+        self.planner.after_poll(
+            PollOutcome(
+                sent=rec.sent_mono,
+                first_byte=rec.first_byte_mono,
+                ok=True,
+                changed=snap.changed,
+                new_segments=len(real_new) if prev is not None else 0,
+                arrival=newest.first_seen.mid if newest else None,
+                arrival_width=newest.first_seen.width if newest else None,
+                target_duration=snap.target_duration,
+                last_duration=snap.segments[-1].duration if snap.segments else None,
+                endlist=snap.endlist,
+            )
+        )
         if snap.changed or real_new:
             self.emit(self.measures.build(snap, self.clock.mono(), self.clock.utc()))
         self._tick()
@@ -287,8 +325,9 @@ class EndpointPoller:
         if not ref or snap.endlist:
             return
         ahead = self.shared.lookup(ref, snap.last_msn + 1)
-        alert = cdn_stale_alert(self.checker, cdn=snap, origin_first_seen_hi=ahead.hi if ahead else None,
-                                now=snap.fetched.lo, reference=ref)
+        alert = cdn_stale_alert(
+            self.checker, cdn=snap, origin_first_seen_hi=ahead.hi if ahead else None, now=snap.fetched.lo, reference=ref
+        )
         if alert is not None:
             self.emit(alert)
 
@@ -297,9 +336,18 @@ class EndpointPoller:
         method, headers = ("HEAD", None) if self._head_ok and not body else ("GET", None)
         if method == "GET" and not body:
             headers = {"Range": "bytes=0-0"}
-        got = fetch(self._session, life.uri, endpoint=self.name, kind=kind, clock=self.clock,
-                    timeout=self._timeout(), method=method, headers=headers, msn=life.msn,
-                    max_bytes=64_000_000)
+        got = fetch(
+            self._session,
+            life.uri,
+            endpoint=self.name,
+            kind=kind,
+            clock=self.clock,
+            timeout=self._timeout(),
+            method=method,
+            headers=headers,
+            msn=life.msn,
+            max_bytes=64_000_000,
+        )
         if method == "HEAD" and got.record.status in (405, 501):
             self._head_ok = False
             return self._segment_request(life, kind, body=body)
@@ -326,12 +374,18 @@ class EndpointPoller:
         rec = got.record
         self.emit(rec)
         self.measures.on_request()
+        listed = self.tracker.is_listed(life.msn, life.generation)
         updated = self.tracker.observe_probe(life.msn, rec, life.generation)
         gone = updated is not None and updated.gone is not None
         self.deletions.note_probe(now, gone)
         if updated is None:
             return
-        if gone:
+        if gone and listed:
+            self.measures.on_error_while_listed()
+            for alert in self.checker.on_segment_response(updated, rec, listed=True):
+                self.emit(alert)
+            self.emit(updated)
+        elif gone:
             self.deletions.note_gone(updated)
             self.measures.on_gone(updated)
             for alert in self.checker.on_gone(updated):
@@ -348,5 +402,4 @@ class EndpointPoller:
             return
         self.state = state
         mono = self.clock.mono()
-        self.emit(EndpointStatus(endpoint=self.name, state=state, mono=mono, utc=self.clock.utc(mono),
-                                 detail=detail))
+        self.emit(EndpointStatus(endpoint=self.name, state=state, mono=mono, utc=self.clock.utc(mono), detail=detail))

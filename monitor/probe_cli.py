@@ -23,21 +23,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cdn", metavar="URL", help="the same playlist through the CDN (propagation, staleness)")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: until Ctrl-C)")
     parser.add_argument("--record", type=Path, metavar="FILE", help="append the session to FILE (JSON lines)")
-    parser.add_argument("--fail-on", metavar="SEVERITY", choices=["info", "warning", "error", "critical"],
-                        help="exit with status 1 if an alert of this severity or worse was raised")
-    parser.add_argument("--metrics-port", type=int, metavar="P",
-                        help="serve Prometheus metrics on 127.0.0.1:P/metrics (0 = any free port)")
+    parser.add_argument(
+        "--fail-on",
+        metavar="SEVERITY",
+        choices=["info", "warning", "error", "critical"],
+        help="exit with status 1 if an alert of this severity or worse was raised",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="P",
+        help="serve Prometheus metrics on 127.0.0.1:P/metrics (0 = any free port)",
+    )
     parser.add_argument("--metrics-addr", default="127.0.0.1", help="address for --metrics-port")
-    parser.add_argument("--profile", metavar="NAME",
-                        help="judge the observations against a server model, e.g. nginx-rtmp or "
-                        "'nginx-rtmp:hls_fragment=2s,hls_playlist_length=6s'")
-    parser.add_argument("--variants", default="first", metavar="WHICH",
-                        help="for a master playlist: first (default), all, or a 0-based index")
-    parser.add_argument("--strategy", choices=["fast", "rfc"], default="fast",
-                        help="reload strategy: fast (cadence learning, default) or rfc (RFC 8216 §6.3.4)")
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="judge the observations against a server model, e.g. nginx-rtmp or "
+        "'nginx-rtmp:hls_fragment=2s,hls_playlist_length=6s'",
+    )
+    parser.add_argument(
+        "--variants",
+        default="first",
+        metavar="WHICH",
+        help="for a master playlist: first (default), all, or a 0-based index",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=["fast", "rfc"],
+        default="fast",
+        help="reload strategy: fast (cadence learning, default) or rfc (RFC 8216 §6.3.4)",
+    )
     parser.add_argument("--no-deletion-probes", action="store_true", help="do not probe removed segments")
-    parser.add_argument("--download-segments", action="store_true",
-                        help="GET each new segment (bytes, TTFB, throughput) instead of a HEAD")
+    parser.add_argument(
+        "--download-segments",
+        action="store_true",
+        help="GET each new segment (bytes, TTFB, throughput) instead of a HEAD",
+    )
     parser.add_argument("--quiet", action="store_true", help="no live progress line")
 
 
@@ -48,9 +70,14 @@ def run(args: argparse.Namespace) -> int:
     endpoints = [EndpointConfig(name="origin", url=args.url)]
     if args.cdn:
         endpoints.append(EndpointConfig(name="cdn", url=args.cdn, reference="origin"))
-    config = MonitorConfig(endpoints=tuple(endpoints), variants=args.variants, record_path=args.record,
-                           strategy=args.strategy, probe_deletions=not args.no_deletion_probes,
-                           download_segments=args.download_segments)
+    config = MonitorConfig(
+        endpoints=tuple(endpoints),
+        variants=args.variants,
+        record_path=args.record,
+        strategy=args.strategy,
+        probe_deletions=not args.no_deletion_probes,
+        download_segments=args.download_segments,
+    )
     profile = _load_profile(args.profile) if args.profile else None
     if args.profile and profile is None:
         return 2
@@ -183,15 +210,22 @@ class ProbeState:
         lines = [f"hlsmon probe: {elapsed:.1f} s"]
         lifecycles = list(monitor.lifecycles().values())
         for name in sorted({lf.endpoint for lf in lifecycles} | set(self.states)):
-            lines += _endpoint_summary(name, [lf for lf in lifecycles if lf.endpoint == name],
-                                       self.measures.get(name), self.states.get(name))
+            lines += _endpoint_summary(
+                name, [lf for lf in lifecycles if lf.endpoint == name], self.measures.get(name), self.states.get(name)
+            )
         for name, vl in self.variants.items():
             lines.append(f"{name}: master playlist with {len(vl.variants)} variant(s):")
             for i, v in enumerate(vl.variants):
                 lines.append(f"  [{i}] {v.bandwidth or '?'} bit/s {v.resolution or ''} {v.codecs or ''}".rstrip())
         alerts = monitor.alerts()
-        lines.append(f"alerts: {len(alerts)}" + (" (" + ", ".join(
-            f"{n} {k.lower()}" for k, n in sorted(self.alert_counts.items())) + ")" if alerts else ""))
+        lines.append(
+            f"alerts: {len(alerts)}"
+            + (
+                " (" + ", ".join(f"{n} {k.lower()}" for k, n in sorted(self.alert_counts.items())) + ")"
+                if alerts
+                else ""
+            )
+        )
         by_code: dict[tuple[str, str], list] = {}
         for a in alerts:
             by_code.setdefault((a.endpoint, a.code), []).append(a)
@@ -224,8 +258,10 @@ def _endpoint_summary(name: str, lifecycles: list, measures, state: str | None) 
     listed = [lf.listed_s for lf in fresh if lf.listed_s is not None]
     still = [lf for lf in real if lf.gave_up]
     missed = sum(1 for lf in lifecycles if lf.missed)
-    lines = [f"{name}: state {state or '?'}; segments seen {len(real)} (new while watching {len(fresh)}), "
-             f"gone {len(gone)}, missed {missed}"]
+    lines = [
+        f"{name}: state {state or '?'}; segments seen {len(real)} (new while watching {len(fresh)}), "
+        f"gone {len(gone)}, missed {missed}"
+    ]
     if real:
         durations = [lf.extinf for lf in real]
         lines.append(f"  EXTINF: {_stats(durations)}")
@@ -234,16 +270,21 @@ def _endpoint_summary(name: str, lifecycles: list, measures, state: str | None) 
     lines.append(f"  deletion lag after leaving the playlist: {_stats(lags)}")
     lines.append(f"  lifetime (gone - first seen): {_stats(lifetimes)}")
     if still:
-        avail = [lf.last_available_mono - lf.left.mid for lf in still
-                 if lf.last_available_mono is not None and lf.left is not None]
+        avail = [
+            lf.last_available_mono - lf.left.mid
+            for lf in still
+            if lf.last_available_mono is not None and lf.left is not None
+        ]
         after = f" after {max(avail):.0f} s" if avail else ""
         lines.append(f"  {len(still)} removed segment(s) still available{after} when probing stopped")
     if measures is not None:
         if measures.propagation_p50_s is not None:
             lines.append(f"  propagation from reference: median {measures.propagation_p50_s:.2f} s")
-        lines.append(f"  window now {measures.window_segments} segments / {measures.window_s:.1f} s; "
-                     f"target duration {measures.target_duration}; requests {measures.requests} "
-                     f"({measures.request_rate:.2f}/s)")
+        lines.append(
+            f"  window now {measures.window_segments} segments / {measures.window_s:.1f} s; "
+            f"target duration {measures.target_duration}; requests {measures.requests} "
+            f"({measures.request_rate:.2f}/s)"
+        )
         if measures.errors_while_listed:
             lines.append(f"  segments answering 404 while listed: {measures.errors_while_listed}")
     return lines
@@ -263,28 +304,32 @@ class Metrics:
             "window_segments": Gauge("hlsmon_window_segments", "segments listed", lab, registry=r),
             "window_s": Gauge("hlsmon_window_seconds", "playlist duration", lab, registry=r),
             "target_duration": Gauge("hlsmon_target_duration_seconds", "EXT-X-TARGETDURATION", lab, registry=r),
-            "staleness_s": Gauge("hlsmon_playlist_staleness_seconds", "time since the playlist changed", lab,
-                                 registry=r),
+            "staleness_s": Gauge(
+                "hlsmon_playlist_staleness_seconds", "time since the playlist changed", lab, registry=r
+            ),
             "age_s": Gauge("hlsmon_playlist_age_seconds", "Age header of the playlist", lab, registry=r),
-            "last_interarrival_s": Gauge("hlsmon_interarrival_seconds", "last new-segment interval", lab,
-                                         registry=r),
+            "last_interarrival_s": Gauge("hlsmon_interarrival_seconds", "last new-segment interval", lab, registry=r),
             "deletion_lag_p50_s": Gauge("hlsmon_deletion_lag_seconds", "median gone - left", lab, registry=r),
-            "lifetime_p50_s": Gauge("hlsmon_segment_lifetime_seconds", "median gone - first seen", lab,
-                                    registry=r),
-            "propagation_s": Gauge("hlsmon_propagation_seconds", "first seen here - at the reference", lab,
-                                   registry=r),
+            "lifetime_p50_s": Gauge("hlsmon_segment_lifetime_seconds", "median gone - first seen", lab, registry=r),
+            "propagation_s": Gauge("hlsmon_propagation_seconds", "first seen here - at the reference", lab, registry=r),
             "segments_seen": Gauge("hlsmon_segments_seen", "segments seen", lab, registry=r),
             "segments_gone": Gauge("hlsmon_segments_gone", "removed segments seen gone", lab, registry=r),
-            "missed": Gauge("hlsmon_segments_missed", "segments published and removed between polls", lab,
-                            registry=r),
-            "errors_while_listed": Gauge("hlsmon_segments_404_while_listed", "segments 404 while listed", lab,
-                                         registry=r),
+            "missed": Gauge("hlsmon_segments_missed", "segments published and removed between polls", lab, registry=r),
+            "errors_while_listed": Gauge(
+                "hlsmon_segments_404_while_listed", "segments 404 while listed", lab, registry=r
+            ),
         }
         self.alerts = Counter("hlsmon_alerts", "alerts raised", ["endpoint", "severity", "code"], registry=r)
-        self.requests = Histogram("hlsmon_request_seconds", "request duration", ["endpoint", "kind"], registry=r,
-                                  buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-        self.failures = Counter("hlsmon_request_failures", "requests without HTTP response or >= 400",
-                                ["endpoint", "kind"], registry=r)
+        self.requests = Histogram(
+            "hlsmon_request_seconds",
+            "request duration",
+            ["endpoint", "kind"],
+            registry=r,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.failures = Counter(
+            "hlsmon_request_failures", "requests without HTTP response or >= 400", ["endpoint", "kind"], registry=r
+        )
         self.up = Gauge("hlsmon_endpoint_live", "1 when the endpoint is live", lab, registry=r)
         self.server, self._thread = start_http_server(port, addr=addr, registry=r)
         self.port = self.server.server_port

@@ -30,9 +30,7 @@ def redact_url(url: str) -> str:
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        cleaned = [
-            (k, REDACTED if (_SECRET_NAMES.match(k) or _OPAQUE.match(v)) and v else v) for k, v in pairs
-        ]
+        cleaned = [(k, REDACTED if (_SECRET_NAMES.match(k) or _OPAQUE.match(v)) and v else v) for k, v in pairs]
         query = urlencode(cleaned, safe="/:,")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 

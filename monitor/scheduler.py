@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import deque
 from dataclasses import dataclass
@@ -76,8 +77,9 @@ class FastPlanner:
 
     name = "fast"
 
-    def __init__(self, *, step_s: float = 0.06, min_lead_s: float = 0.04, max_lead_s: float = 0.6,
-                 default_td: float = 6.0) -> None:
+    def __init__(
+        self, *, step_s: float = 0.06, min_lead_s: float = 0.04, max_lead_s: float = 0.6, default_td: float = 6.0
+    ) -> None:
         self.step_s = step_s
         self.min_lead_s = min_lead_s
         self.max_lead_s = max_lead_s
@@ -173,7 +175,7 @@ class FastPlanner:
             return
         # Prediction failed: back off (step x 1.5 per miss) up to TD/2 — a stalled stream costs little.
         self._misses += 1
-        self._next = now + min(max(self._td / 2, self.step_s), self.step_s * 1.5 ** self._misses)
+        self._next = now + min(max(self._td / 2, self.step_s), self.step_s * 1.5**self._misses)
 
 
 class TokenBucket:
@@ -206,16 +208,26 @@ class TokenBucket:
 class DeletionPlanner:
     """Plans probes of removed segments; learns when this server deletes."""
 
-    def __init__(self, *, rate: float = 1.0, burst: float = 150.0, learn_step_s: float = 0.2,
-                 dense_step_s: float = 0.1, idle_step_s: float = 2.0, limit_s: float = 300.0,
-                 now: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        rate: float = 1.0,
+        burst: float = 150.0,
+        learn_step_s: float = 0.2,
+        dense_step_s: float = 0.1,
+        idle_step_s: float = 2.0,
+        limit_s: float = 300.0,
+        now: float = 0.0,
+    ) -> None:
         self.bucket = TokenBucket(rate, burst, now)
         self.learn_step_s = learn_step_s
         self.dense_step_s = dense_step_s
         self.idle_step_s = idle_step_s
         self.limit_s = limit_s
         self._gone: list[SegmentLifecycle] = []
-        self._batches: list[float] = []  # instants of deletion batches (gone window hi of the first member)
+        self._batches: list[float] = []  # instants of deletion batches (gone window mid of the first member)
+        self._batch_sizes: list[int] = []
+        self._batch_youngest: list[float] = []  # latest first-seen among each batch's members
         self._last_probe: float = -1e9
         self._chain = False  # the last probe found a segment gone: probe the next one at once
 
@@ -225,7 +237,30 @@ class DeletionPlanner:
         t = life.gone.mid
         if not self._batches or t - self._batches[-1] > 1.0:
             self._batches.append(t)
+            self._batch_sizes.append(0)
+            self._batch_youngest.append(-math.inf)
+        self._batch_sizes[-1] += 1
+        if not life.initial:
+            self._batch_youngest[-1] = max(self._batch_youngest[-1], life.first_seen.mid)
         self._chain = True
+
+    def _age_period_hypothesis(self, target: SegmentLifecycle, now: float) -> tuple[float, float] | None:
+        """After one batch deletion: guess that the cleaner runs every "age threshold" (nginx-rtmp's
+        cleaner runs every 2 x playlist length and deletes files older than that). The threshold lies in
+        [batch − youngest deleted first seen − segment duration, batch − youngest deleted first seen].
+        Only a guess to probe densely in one short window; if nothing goes then, it is dropped."""
+        if len(self._batches) != 1 or self._batch_sizes[0] < 2 or self._batch_youngest[0] == -math.inf:
+            return None
+        age = self._batches[0] - self._batch_youngest[0]
+        half = max(target.extinf, 0.5) / 2
+        when = self._batches[0] + age - half
+        if now > when + half + 0.7:
+            return None
+        return when, half
+
+    @property
+    def last_probe(self) -> float:
+        return self._last_probe
 
     def note_probe(self, now: float, gone: bool) -> None:
         self._last_probe = now
@@ -258,12 +293,13 @@ class DeletionPlanner:
             candidates.append((spread, target.left.mid + med, spread))
         good = [c for c in candidates if c[0] < 1.0]
         if not good:
-            return None
+            return self._age_period_hypothesis(target, now)
         spread, when, _ = min(good)
         return when, spread
 
-    def next_probe(self, candidates: list[SegmentLifecycle], now: float,
-                   playlist_s: float = 0.0) -> tuple[float, SegmentLifecycle] | None:
+    def next_probe(
+        self, candidates: list[SegmentLifecycle], now: float, playlist_s: float = 0.0
+    ) -> tuple[float, SegmentLifecycle] | None:
         """When to probe which segment (the oldest not yet gone), or None when there is nothing to do.
 
         Before a deletion model is learned, probe every ``learn_step_s`` once the RFC 8216 §6.2.2
@@ -277,6 +313,8 @@ class DeletionPlanner:
             at = now
         else:
             pred = self.predict(target, now)
+            if pred is not None and now > pred[0] + max(0.1, pred[1] + 0.05) + 0.5:
+                pred = None  # the predicted instant passed without a deletion: learn again
             if pred is None:
                 deadline = (target.left.lo if target.left else target.first_seen.hi) + target.extinf + playlist_s
                 step = self.learn_step_s if now >= deadline - 1.0 else self.idle_step_s / 2
@@ -287,10 +325,8 @@ class DeletionPlanner:
                 if now < when - lead:
                     at = max(when - lead, self._last_probe + self.idle_step_s)
                     at = min(at, when - lead)
-                elif now <= when + lead + 0.5:
-                    at = self._last_probe + self.dense_step_s
                 else:
-                    at = self._last_probe + self.learn_step_s * 2
+                    at = self._last_probe + self.dense_step_s
         return max(at, self.bucket.ready_at(now)), target
 
     def expired(self, life: SegmentLifecycle, now: float) -> bool:

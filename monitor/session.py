@@ -30,8 +30,15 @@ log = logging.getLogger(__name__)
 FORMAT_NAME = "hlsmon-session"
 RECORD_TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (R.RequestRecord, R.PlaylistSnapshot, R.SegmentLifecycle, R.Alert, R.Measures,
-                R.EndpointStatus, R.VariantList)
+    for cls in (
+        R.RequestRecord,
+        R.PlaylistSnapshot,
+        R.SegmentLifecycle,
+        R.Alert,
+        R.Measures,
+        R.EndpointStatus,
+        R.VariantList,
+    )
 }
 
 
@@ -76,8 +83,13 @@ class SessionWriter:
         self._last_flush = time.monotonic()
         self._dirty = False
         self._closed = threading.Event()
-        header = {"type": "header", "format": FORMAT_NAME, "version": R.FORMAT_VERSION,
-                  "created": R.utc_now().isoformat(), "config": to_jsonable(config) if config else None}
+        header = {
+            "type": "header",
+            "format": FORMAT_NAME,
+            "version": R.FORMAT_VERSION,
+            "created": R.utc_now().isoformat(),
+            "config": to_jsonable(config) if config else None,
+        }
         self._write_line(json.dumps(header, ensure_ascii=False))
         self.flush()
         self._timer = threading.Thread(target=self._flusher, name="session-flush", daemon=True)
@@ -120,6 +132,7 @@ class SessionWriter:
 
 
 # ---- reading back --------------------------------------------------------------------------------
+
 
 def _hints(cls: type) -> dict[str, object]:
     return typing.get_type_hints(cls, vars(R))

@@ -65,6 +65,15 @@ class LifecycleTracker:
         ]
         return sorted(out, key=lambda lf: (lf.generation, lf.msn))
 
+    def oldest_listed_not_gone(self) -> SegmentLifecycle | None:
+        """The oldest segment still listed and not known gone (probed slowly: 404 while listed)."""
+        listed = [s.life for s in self._states.values() if s.listed and s.life.gone is None]
+        return min(listed, key=lambda lf: (lf.generation, lf.msn), default=None)
+
+    def is_listed(self, msn: int, generation: int | None = None) -> bool:
+        st = self._states.get((self.generation if generation is None else generation, msn))
+        return st is not None and st.listed
+
     @property
     def previous(self) -> PlaylistSnapshot | None:
         return self._previous
@@ -81,8 +90,9 @@ class LifecycleTracker:
             prev = None
         listed_now = {s.msn: s for s in snap.segments}
         if prev is not None:
-            between = Window(lo=prev.fetched.lo, hi=snap.fetched.hi, lo_utc=prev.fetched.lo_utc,
-                             hi_utc=snap.fetched.hi_utc)
+            between = Window(
+                lo=prev.fetched.lo, hi=snap.fetched.hi, lo_utc=prev.fetched.lo_utc, hi_utc=snap.fetched.hi_utc
+            )
             self._mark_left(listed_now, between, upd)
             self._mark_missed(prev, snap, between, upd)
         for seg in snap.segments:
@@ -91,15 +101,23 @@ class LifecycleTracker:
             if st is None:
                 initial = prev is None
                 window = (
-                    Window(lo=snap.fetched.hi, hi=snap.fetched.hi, lo_utc=snap.fetched.hi_utc,
-                           hi_utc=snap.fetched.hi_utc)
+                    Window(
+                        lo=snap.fetched.hi, hi=snap.fetched.hi, lo_utc=snap.fetched.hi_utc, hi_utc=snap.fetched.hi_utc
+                    )
                     if initial
-                    else Window(lo=prev.fetched.lo, hi=snap.fetched.hi, lo_utc=prev.fetched.lo_utc,
-                                hi_utc=snap.fetched.hi_utc)
+                    else Window(
+                        lo=prev.fetched.lo, hi=snap.fetched.hi, lo_utc=prev.fetched.lo_utc, hi_utc=snap.fetched.hi_utc
+                    )
                 )
                 life = SegmentLifecycle(
-                    endpoint=self.endpoint, msn=seg.msn, uri=seg.uri, extinf=seg.duration,
-                    discontinuity=seg.discontinuity, pdt=seg.pdt, first_seen=window, initial=initial,
+                    endpoint=self.endpoint,
+                    msn=seg.msn,
+                    uri=seg.uri,
+                    extinf=seg.duration,
+                    discontinuity=seg.discontinuity,
+                    pdt=seg.pdt,
+                    first_seen=window,
+                    initial=initial,
                     generation=self.generation,
                 )
                 self._states[key] = _State(life=life)
@@ -126,7 +144,13 @@ class LifecycleTracker:
             hi = rec.first_byte_mono if rec.first_byte_mono is not None else rec.end_mono
             lo = min(lo, hi)
             gone = Window(lo=lo, hi=hi, lo_utc=_utc_of(rec, lo), hi_utc=_utc_of(rec, hi))
-            new = replace(life, gone=gone, gone_status=rec.status, probes=life.probes + 1)
+            new = replace(
+                life,
+                gone=gone,
+                gone_status=rec.status,
+                probes=life.probes + 1,
+                errors_while_listed=life.errors_while_listed + (1 if st.listed else 0),
+            )
         elif 200 <= rec.status < 300:
             new = replace(life, last_available_mono=rec.sent_mono, probes=life.probes + 1)
         else:
@@ -156,8 +180,12 @@ class LifecycleTracker:
                 size = int(length) if length.isdigit() and rec.method == "HEAD" else None
             body = rec.method != "HEAD" and rec.status == 200
             st.life = replace(
-                st.life, size=size, ttfb_s=rec.ttfb_s, download_s=rec.total_s if body else None,
-                etag=rec.headers.get("etag"), last_modified=rec.headers.get("last-modified"),
+                st.life,
+                size=size,
+                ttfb_s=rec.ttfb_s,
+                download_s=rec.total_s if body else None,
+                etag=rec.headers.get("etag"),
+                last_modified=rec.headers.get("last-modified"),
             )
             return st.life
         return None
@@ -174,8 +202,7 @@ class LifecycleTracker:
             st.life = replace(st.life, left=between)
             upd.changed.append(st.life)
 
-    def _mark_missed(self, prev: PlaylistSnapshot, snap: PlaylistSnapshot, between: Window,
-                     upd: TrackerUpdate) -> None:
+    def _mark_missed(self, prev: PlaylistSnapshot, snap: PlaylistSnapshot, between: Window, upd: TrackerUpdate) -> None:
         """MSNs published and removed between two polls: never seen listed."""
         hi = min(snap.media_sequence, prev.last_msn + 1 + 10_000)
         for msn in range(prev.last_msn + 1, hi):
@@ -183,15 +210,20 @@ class LifecycleTracker:
             if key in self._states:
                 continue
             life = SegmentLifecycle(
-                endpoint=self.endpoint, msn=msn, uri="", extinf=0.0, first_seen=between,
-                left=between, missed=True, generation=self.generation,
+                endpoint=self.endpoint,
+                msn=msn,
+                uri="",
+                extinf=0.0,
+                first_seen=between,
+                left=between,
+                missed=True,
+                generation=self.generation,
             )
             self._states[key] = _State(life=life, listed=False)
             upd.changed.append(life)
 
     def _close_generation(self, prev: PlaylistSnapshot, snap: PlaylistSnapshot, upd: TrackerUpdate) -> None:
-        between = Window(lo=prev.fetched.lo, hi=snap.fetched.hi, lo_utc=prev.fetched.lo_utc,
-                         hi_utc=snap.fetched.hi_utc)
+        between = Window(lo=prev.fetched.lo, hi=snap.fetched.hi, lo_utc=prev.fetched.lo_utc, hi_utc=snap.fetched.hi_utc)
         for msn in self._listed:
             st = self._states.get((self.generation, msn))
             if st is not None and st.listed:

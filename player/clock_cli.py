@@ -34,7 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free port)"
     )
-    parser.add_argument("--bottom", action="store_true", help="draw the strip along the bottom edge")
     parser.add_argument("--no-text", action="store_true", help="strip only, no readable clock")
 
 
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("serving the clock page on %s: reachable from other machines", args.host)
     try:
-        server = make_server(args.host, args.port, bottom=args.bottom, text=not args.no_text)
+        server = make_server(args.host, args.port, text=not args.no_text)
     except OSError as exc:
         sys.stderr.write(f"hlsmon clock: cannot listen on {args.host}:{args.port}: {exc}\n")
         return 2

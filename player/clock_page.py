@@ -68,7 +68,7 @@ PAGE_HTML = r"""<!doctype html>
 <script>
 "use strict";
 const params = new URLSearchParams(location.search);
-const BOTTOM = params.get("bottom") === "1" || __BOTTOM__;
+const BOTTOM = __BOTTOM__;  // hlsmon's player reads the strip at the top
 const SHOW_TEXT = params.get("text") !== "0" && __TEXT__;
 const canvas = document.getElementById("c");
 const ctx = canvas.getContext("2d", { alpha: true });

@@ -6,7 +6,7 @@ from the thread-safe queue the libVLC callbacks fill) and with ``displayed_pictu
 
 * displayed fps: ``displayed_pictures`` deltas (``decoded_video`` counts ~2× and is not used);
 * rebuffers: a ``Buffering`` event dropping below 100 % after playback had reached 100 %, until 100 % again;
-* freezes: no new displayed picture for ``FREEZE_MIN_S`` (0.7 s) while playing (sampled at ~10 Hz; the
+* freezes: no new displayed picture for ``FREEZE_MIN_S`` (1 s) while playing (sampled at ~10 Hz; the
   counter itself moves in ~0.27 s steps, so shorter stalls show only as an fps deficit and rebuffers);
 * "PCR is called too late" log errors (the nginx-rtmp stutter signature);
 * the segment VLC fetches (adaptive "Retrieving …" lines);
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 # libVLC folds displayed_pictures into its statistics only every ~0.27 s (measured: steps of 6-7 pictures
 # at 25 fps), more rarely under CPU load: a shorter gap is not evidence of a freeze.
-FREEZE_MIN_S = 0.7
+FREEZE_MIN_S = 1.0
 FPS_WINDOW_S = 2.0
 
 _RETRIEVING = re.compile(r"Retrieving (\S+)")

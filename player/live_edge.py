@@ -4,10 +4,12 @@ libVLC 3 never chases the live edge and ignores the caching options for HLS (lib
 inside the live window and a temporary rate increase both work after start. The controller is pure logic
 (injected time): fed with latency values, it returns ``Command``s the player applies from its own thread.
 
-* Target: user-set seconds, or automatic: ``fragment + AUTO_MARGIN_S`` (a segment only exists once it is
-  complete, VLC keeps ~1 s of buffer, and its playlist refresh can lag half a segment), raised by
-  ``STALL_STEP_S`` after each rebuffer or freeze that happens near the target ("as close as the stream
-  allows without stalling").
+* Target: user-set seconds, or automatic: ``2 × fragment + AUTO_MARGIN_S`` (a segment exists only once
+  complete, VLC learns of it at its next playlist refresh, up to one target duration later, and keeps
+  ~1 s of PTS delay), raised by ``STALL_STEP_S`` after each rebuffer or freeze that happens near the
+  target ("as close as the stream allows without stalling"). Measured floors on the lab (nginx-rtmp,
+  10-entry playlist, 2 shared cores): ~2.5-3 s with 1 s fragments, ~4.5-5 s with 2 s fragments; below
+  that VLC 3 stalls with "PCR is called too late".
 * Large excess (> ``seek_excess``): a seek forward inside the window, then settle. VLC lands on a segment
   start and rebuffers, and will not go closer than its own start rule allows, so a seek that gained less
   than ``MIN_SEEK_GAIN_S`` disables seeking for this playback; stalls while settling are not held
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from player.latency import SOURCE_STRIP
 
-AUTO_MARGIN_S = 1.5
+AUTO_MARGIN_S = 1.0
 STALL_STEP_S = 0.5
 MAX_AUTO_EXTRA_S = 4.0
 SETTLE_AFTER_START_S = 1.5
@@ -95,10 +97,10 @@ class LiveEdgeController:
     def target_s(self) -> float:
         if self.config.target_s is not None:
             return self.config.target_s
-        return self._fragment_s + AUTO_MARGIN_S + self._auto_extra
+        return 2.0 * self._fragment_s + AUTO_MARGIN_S + self._auto_extra
 
     def on_stall(self, now: float) -> None:
-        """A rebuffer or freeze: if it happened at or below the target, the target is too aggressive."""
+        """A rebuffer (Buffering cycle): if it happened near the target, the target is too aggressive."""
         if self._latency is None or self._start_t is None:
             return
         if now - self._start_t < SETTLE_AFTER_START_S:

@@ -61,7 +61,7 @@ BASE_OPTIONS: tuple[str, ...] = (
 NO_TRUST_PCR = "--no-ts-trust-pcr"
 STRIP_FRESH_S = 1.5  # a strip sample older than this no longer drives the controller
 STALL_RESTART_S = 6.0  # no new picture for this long while the playlist is live: restart
-LOST_GRACE_S = 1.0
+LOST_GRACE_S = 3.0  # a playlist failing this long (404, unreachable, ended) stops playback
 
 _vlc: ModuleType | None = None
 _import_error: str | None = None
@@ -253,7 +253,8 @@ class VlcPlayer:
             event_type = getattr(vlc.EventType, name)
             self._event_manager.event_attach(event_type, self._on_event, name)
             self._attached.append(event_type)
-        self._vlc_lock = threading.RLock()  # serialises stop/play/snapshot/seek from our threads
+        # serialises media changes (supervisor) against snapshots (latency thread); reads need no lock
+        self._vlc_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._recent_log: deque[LogLine] = deque(maxlen=keep_log_lines)
         self._events_out: deque[PlayerEvent | LogLine] = deque(maxlen=2000)
@@ -511,19 +512,13 @@ class VlcPlayer:
         if media is None:
             return
         stats = self._vlc.MediaStats()
-        with self._vlc_lock:
-            ok = media.get_stats(stats)
-        if not ok:
+        if not media.get_stats(stats):  # no lock: a snapshot may hold it for 500 ms
             return
-        freezes_before = self._tracker.snapshot(now).freeze_count
         self._tracker.on_pictures(now, int(stats.displayed_pictures))
         if self._first_frame_t is None and self._tracker.last_picture_t is not None:
             self._first_frame_t = self._tracker.last_picture_t
             with self._state_lock:
                 self._controller.reset(self._first_frame_t)
-        if self._tracker.snapshot(now).freeze_count > freezes_before:
-            with self._state_lock:
-                self._controller.on_stall(now)
 
     def _supervise_liveness(self, now: float) -> None:
         if self._url is None or not self._wait_for_live or self._watcher is None:
@@ -538,27 +533,30 @@ class VlcPlayer:
         )
         if view.media_sequence is not None:
             self._last_media_seq = view.media_sequence
-        if view.live:
+        patience = max(STALL_RESTART_S, 3 * (view.target_duration_s or 2.0))
+        stale = view.newest_first_seen is not None and now - view.newest_first_seen > patience
+        live = view.live and not stale
+        if live:
             self._not_live_since = None
         elif self._not_live_since is None:
             self._not_live_since = now
         if not self._playing:
-            if view.live:
+            if live:
                 self._start_vlc()
             else:
-                self._waiting_reason = _why_not_live(view)
+                self._waiting_reason = "playlist stopped updating" if stale else _why_not_live(view)
                 self._tracker.set_state("waiting")
             return
         reason = None
         if restarted_origin:
             reason = "media sequence went back (origin or publisher restarted)"
         elif self._not_live_since is not None and now - self._not_live_since > LOST_GRACE_S:
-            reason = f"stream not live: {_why_not_live(view)}"
-        elif self._tracker.lost and view.live:
+            reason = "playlist stopped updating" if stale else f"stream not live: {_why_not_live(view)}"
+        elif self._tracker.lost and live:
             reason = f"libVLC lost the stream ({self._tracker.snapshot(now).lost_reason})"
         else:
             last = self._tracker.last_picture_t or self._play_t or now
-            if view.live and now - last > max(STALL_RESTART_S, 3 * (view.target_duration_s or 2.0)):
+            if live and now - last > patience:
                 reason = f"no picture for {now - last:.1f} s while the playlist is live"
         if reason is not None:
             log.warning("restarting playback: %s", reason)
@@ -566,7 +564,7 @@ class VlcPlayer:
             self._tracker.restarts += 1
             self._tracker.set_state("waiting")
             self._waiting_reason = reason
-            if view.live and not restarted_origin:
+            if live and not restarted_origin:
                 self._start_vlc()
 
     def _latest_latency(self, now: float) -> LatencySample | None:
@@ -580,9 +578,8 @@ class VlcPlayer:
         if view is None or not view.live:
             self._estimate = None
             return
-        with self._vlc_lock:
-            length_ms = self._mp.get_length()
-            position = self._mp.get_position()
+        length_ms = self._mp.get_length()
+        position = self._mp.get_position()
         if length_ms <= 0 or position < 0:
             return
         wall = time.time()

@@ -80,6 +80,8 @@ class TimeChart(QWidget):
         self.theme = theme
         self.curves: list[Curve] = []
         self.refs: list[Reference] = []
+        self._ref_values: dict[str, float | None] = {}
+        self._fitted: dict[bool, tuple[float, float]] = {}
         self._title = QLabel(f"<b>{title}</b>")
         self._title.setVisible(show_title)
         self._readout = QLabel("")
@@ -101,14 +103,13 @@ class TimeChart(QWidget):
         self.plot.setMenuEnabled(True)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setMouseEnabled(x=True, y=False)
-        self.vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
-        self.vb.setAutoVisible(y=True)
+        # y ranges are fitted by fit_y() from our own buffers (pyqtgraph's auto-visible range costs ~3 ms per
+        # chart per pan in Python and triggers a second paint)
+        self.vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.legend = pg.LegendItem(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
         if in_plot_legend:
             self.legend.setParentItem(self.plot.vb)
-        self._bounds_item = pg.PlotDataItem(pen=None)  # keeps reference lines inside the auto y range
-        self.plot.addItem(self._bounds_item)
         self.right_vb: pg.ViewBox | None = None
         if right_label:
             self._make_right_axis(right_label)
@@ -140,8 +141,7 @@ class TimeChart(QWidget):
         self.plot.scene().addItem(self.right_vb)
         self.plot.getAxis("right").linkToView(self.right_vb)
         self.right_vb.setXLink(self.plot)
-        self.right_vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
-        self.right_vb.setAutoVisible(y=True)
+        self.right_vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
         self.right_vb.setMouseEnabled(x=False, y=False)
         self.plot.setLabel("right", label)
         self.plot.getAxis("right").setWidth(AXIS_WIDTH)
@@ -256,7 +256,7 @@ class TimeChart(QWidget):
             changed = True
         values = self.reference_values()
         self._update_key(values)
-        self._update_ref_bounds(values)
+        self._ref_values = values
         for r in self.refs:
             v = values.get(r.key)
             if v is None or not math.isfinite(v):
@@ -289,19 +289,42 @@ class TimeChart(QWidget):
                              f"{r.label.split('{')[0].strip()}")
         self.key.setText(" &nbsp; ".join(parts) if parts else "<i>waiting for data…</i>")
 
-    def _update_ref_bounds(self, values: dict[str, float | None]) -> None:
-        ys = [v for r in self.refs if not r.right and (v := values.get(r.key)) is not None and math.isfinite(v)]
-        if not ys or not self.model.has_data:
-            self._bounds_item.setData([], [])
-            return
-        xs = np.repeat([[self.model.t_min, self.model.t_max]], len(ys), axis=0).ravel()
-        self._bounds_item.setData(xs, np.repeat(ys, 2), connect="pairs")
+    def fit_y(self, x0: float | None = None, x1: float | None = None) -> None:
+        """Fit each y axis to the data inside [x0, x1] and the reference lines (numpy on sorted x)."""
+        if x0 is None or x1 is None:
+            (x0, x1), _ = self.vb.viewRange()
+        for right, vb in ((False, self.vb), (True, self.right_vb)):
+            if vb is None:
+                continue
+            lo, hi = math.inf, -math.inf
+            for c in self.curves:
+                if c.right != right:
+                    continue
+                buf = self.model.series.get(c.series)
+                if buf is None or not len(buf):
+                    continue
+                xs = buf.view(0)
+                i0, i1 = np.searchsorted(xs, (x0, x1))
+                seg = buf.view(1)[max(0, i0 - 1) : i1 + 1]
+                if len(seg) and not np.isnan(seg).all():
+                    lo, hi = min(lo, float(np.nanmin(seg))), max(hi, float(np.nanmax(seg)))
+            for r in self.refs:
+                v = self._ref_values.get(r.key)
+                if r.right == right and v is not None and math.isfinite(v):
+                    lo, hi = min(lo, v), max(hi, v)
+            if not math.isfinite(lo):
+                continue
+            if lo >= 0 and hi > 0 and lo < 0.5 * hi:
+                lo = 0.0  # small positive values: show the zero line
+            pad = (hi - lo) * 0.1 or max(abs(hi) * 0.1, 0.5)
+            key = (lo - pad, hi + pad)
+            if key != self._fitted.get(right):
+                self._fitted[right] = key
+                vb.setYRange(key[0], key[1], padding=0)
 
     def sync_autorange(self) -> None:
-        """Recompute the auto y range now, so the next paint is the only one (no repaint cascade)."""
-        for vb in (self.vb, self.right_vb):
-            if vb is not None and vb._autoRangeNeedsUpdate:
-                vb.updateAutoRange()
+        """Compatibility name: fit the y axes to the current x range."""
+        self.fit_y()
 
     def set_x_range(self, x0: float, x1: float) -> None:
         self.vb.setXRange(x0, x1, padding=0)

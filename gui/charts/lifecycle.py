@@ -83,14 +83,11 @@ class LifecycleItem(pg.GraphicsObject):
     def visible_rows(self, x0: float, x1: float) -> tuple[float | None, float | None]:
         """Lowest and highest row that has a bar inside [x0, x1]."""
         lo, hi = math.inf, -math.inf
-        now = self.model.t_max
-        for table in self.model.lifecycles.values():
+        for endpoint, table in self.model.lifecycles.items():
             if not len(table):
                 continue
-            first = _mid(table.col(FIRST_LO), table.col(FIRST_HI))
-            end = _mid(table.col(GONE_LO), table.col(GONE_HI))
-            end = np.where(np.isnan(end), now, end)
-            sel = table.col(Y)[(first <= x1) & (end >= x0)]
+            d = self._derived(endpoint, table)
+            sel = table.col(Y)[(d["first"] <= x1) & (d["linger_end"] >= x0)]
             if len(sel):
                 lo, hi = min(lo, float(sel.min())), max(hi, float(sel.max()))
         return (lo - 0.6, hi + 0.6) if math.isfinite(lo) else (None, None)
@@ -225,7 +222,6 @@ class LifecycleChart(TimeChart):
         self.plot.setLabel("left", "segment (media sequence)")
         self.plot.getAxis("left").setWidth(70)
         self.vb.setMouseEnabled(x=True, y=True)
-        self.vb.setAutoVisible(y=True)
         self.item = LifecycleItem(model, theme)
         self.plot.addItem(self.item)
         self._version = -1
@@ -252,6 +248,9 @@ class LifecycleChart(TimeChart):
         self._version = self.model.version
         self.item.data_changed()
         return True
+
+    def fit_y(self, x0: float | None = None, x1: float | None = None) -> None:
+        """The timeline's y range is set by the window (follow mode) or by the user."""
 
     def highlight_segment(self, y: float | None) -> None:
         self.item.highlight_y = y

@@ -22,6 +22,8 @@ CDN_DISTRIBUTIONS: dict[str, tuple[str, str]] = {
     "tutorial-fix": ("caching-disabled", "elemental-mediapackage"),  # the tutorial's two behaviours
 }
 DEFAULT_INGEST_LATENCY_S = 1.0
+#: A playlist TTL above this many target durations is reported as a frozen stream, not as latency.
+FROZEN_FACTOR = 10
 
 
 def default_origin_cache_control(profile: ServerProfile) -> str | None:
@@ -158,9 +160,9 @@ def format_plan(result: Plan) -> str:
     lines = [f"Prediction for {p.basis}", ""]
     shown = ", ".join(fmt_s(d) for d in p.durations)
     lines.append(f"Segment durations : {shown}" + (f"  ({p.keyframe_effect})" if p.keyframe_effect else ""))
-    entries = "unbounded" if p.entries is None else str(p.entries)
+    entries = "unbounded" if p.entries is None else f"{p.entries} {'entry' if p.entries == 1 else 'entries'}"
     window = "grows" if p.window_s is None else fmt_s(p.window_s)
-    lines.append(f"Playlist          : {entries} entries, window {window}, TARGETDURATION {p.target_duration}")
+    lines.append(f"Playlist          : {entries}, window {window}, TARGETDURATION {p.target_duration}")
     life = p.lifecycle
     listed = "until stop" if life.listed_for is None else fmt_s(life.listed_for)
     gone = "never while publishing" if life.gone_after_leave is None else life.gone_after_leave.words()
@@ -176,8 +178,12 @@ def format_plan(result: Plan) -> str:
     for b in result.budget:
         span = fmt_s(b.low_s) if abs(b.high_s - b.low_s) < 0.05 else f"{fmt_s(b.low_s)} to {fmt_s(b.high_s)}"
         lines.append(f"  {b.name:<17} {span:<14} {b.note}")
+    if result.playlist_ttl_s > FROZEN_FACTOR * max(p.target_duration, 1):
+        high = f"a frozen stream (the CDN keeps playlists {fmt_s(result.playlist_ttl_s)})"
+    else:
+        high = fmt_s(result.latency_high_s)
     lines.append(
-        f"  {'total':<17} {fmt_s(result.latency_low_s)} to {fmt_s(result.latency_high_s)}"
+        f"  {'total':<17} {fmt_s(result.latency_low_s)} to {high}"
         f"  (lowest for a spec-following player: {fmt_s(result.latency_low_s)})"
     )
     lines += ["", "Timeline (seconds since the first keyframe reached the origin):"]

@@ -239,3 +239,18 @@ def test_404_is_cached_for_ten_seconds(edges, origin):
     cached = get(optimized, path)
     assert cached.status_code == 404 and cached.headers["X-Cache"] == "Error from cloudfront"
     assert get(disabled, path).status_code == 200
+
+
+def test_invalidation_drops_cached_copies(edges, origin):
+    edge = edges["caching-optimized"]
+    folder = f"/none/inv{next(_counter)}"
+    playlist, segment, other = folder + "/index.m3u8", folder + "/index0.ts", unique("none")
+    for path in (playlist, segment, other):
+        get(edge, path)
+        origin.bump(path)
+    edge.invalidate(folder + "/*")
+    assert get(edge, playlist).text.endswith("v2\n")
+    assert get(edge, segment).text.endswith("v2\n")
+    assert get(edge, other).text.endswith("v1\n"), "only the invalidated paths are refetched"
+    edge.invalidate(other)
+    assert get(edge, other).text.endswith("v2\n")

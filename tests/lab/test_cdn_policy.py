@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.cdn import behaviour_vcl, render_vcl
+from lab.cdn import behaviour_vcl, invalidation_regex, render_vcl
 from lab.cdn_policy import (
     CACHING_DISABLED,
     CACHING_OPTIMIZED,
@@ -163,3 +163,12 @@ def test_playlist_parsing_helpers():
 )
 def test_predicted_segment_duration(origin, fragment, keyint, expected):
     assert predicted_duration(origin, fragment, keyint) == expected
+
+
+def test_invalidation_paths():
+    assert invalidation_regex("/live/*") == "^/live/"
+    assert invalidation_regex("/live/test/index.m3u8") == r"^/live/test/index\.m3u8$"
+    with pytest.raises(ValueError):
+        invalidation_regex("/live/*/index.m3u8")
+    with pytest.raises(ValueError):
+        invalidation_regex("live/index.m3u8")

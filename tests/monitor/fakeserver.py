@@ -81,8 +81,9 @@ class FakeServer:
         self.httpd.server_close()
 
 
-def playlist(ms: int, durations: list[float], *, td: int = 2, name: str = "seg", endlist: bool = False,
-             extra_head: str = "") -> str:
+def playlist(
+    ms: int, durations: list[float], *, td: int = 2, name: str = "seg", endlist: bool = False, extra_head: str = ""
+) -> str:
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-MEDIA-SEQUENCE:{ms}", f"#EXT-X-TARGETDURATION:{td}"]
     if extra_head:
         lines.append(extra_head)
@@ -97,15 +98,25 @@ class LiveStream:
     """A live stream in wall time: a new segment every ``interval`` s, ``window`` listed, files deleted
     ``delete_after`` s after leaving the playlist. Serves /live.m3u8 and /seg-N.ts."""
 
-    def __init__(self, interval: float = 0.5, window: int = 3, delete_after: float = 0.6, td: int = 1,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        interval: float = 0.5,
+        window: int = 3,
+        delete_after: float = 0.6,
+        td: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.interval = interval
         self.window = window
         self.delete_after = delete_after
         self.td = td
         self.t0 = time.monotonic()
-        self.headers = {"Content-Type": M3U8, "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*",
-                        **(headers or {})}
+        self.headers = {
+            "Content-Type": M3U8,
+            "Cache-Control": "no-cache",
+            "Access-Control-Allow-Origin": "*",
+            **(headers or {}),
+        }
         self.stopped_at: float | None = None
 
     def newest(self, now: float) -> int:

@@ -7,8 +7,11 @@ from monitor.records import RequestKind, SegmentLifecycle, Severity
 from monitor.tracker import LifecycleTracker
 from tests.monitor.helpers import request, snap, utc, window
 
-GOOD = {"content-type": "application/vnd.apple.mpegurl", "cache-control": "no-cache",
-        "access-control-allow-origin": "*"}
+GOOD = {
+    "content-type": "application/vnd.apple.mpegurl",
+    "cache-control": "no-cache",
+    "access-control-allow-origin": "*",
+}
 
 
 def checker(**kw) -> EndpointChecker:
@@ -16,8 +19,14 @@ def checker(**kw) -> EndpointChecker:
 
 
 def pl_req(t: float, status: int | None = 200, headers: dict | None = None):
-    return request(t, status, kind=RequestKind.PLAYLIST, method="GET", headers=GOOD if headers is None else headers,
-                   url="http://127.0.0.1/live.m3u8")
+    return request(
+        t,
+        status,
+        kind=RequestKind.PLAYLIST,
+        method="GET",
+        headers=GOOD if headers is None else headers,
+        url="http://127.0.0.1/live.m3u8",
+    )
 
 
 def run_stream(ch: EndpointChecker, snaps) -> list:
@@ -114,8 +123,15 @@ def test_transport_failures_need_two_in_a_row():
 
 
 def _life(left: float, gone: float) -> SegmentLifecycle:
-    return SegmentLifecycle(endpoint="origin", msn=3, uri="u", extinf=2.0, first_seen=window(0, 0),
-                            left=window(left, left + 0.05), gone=window(gone - 0.05, gone))
+    return SegmentLifecycle(
+        endpoint="origin",
+        msn=3,
+        uri="u",
+        extinf=2.0,
+        first_seen=window(0, 0),
+        left=window(left, left + 0.05),
+        gone=window(gone - 0.05, gone),
+    )
 
 
 def test_deleted_too_early_uses_conservative_bounds():

@@ -17,13 +17,15 @@ pytestmark = [pytest.mark.lab, pytest.mark.skipif(nms_available() is not None, r
 
 @pytest.fixture(scope="module")
 def nms_lab(module_lab_factory):
-    return module_lab_factory(origin="nms", size=(320, 180), fps=15, bitrate_kbps=300, fragment_s=1.0,
-                              playlist_length_s=3.0)
+    return module_lab_factory(
+        origin="nms", size=(320, 180), fps=15, bitrate_kbps=300, fragment_s=1.0, playlist_length_s=3.0
+    )
 
 
 def test_restart_gone_back_reuse(nms_lab):
-    cfg = MonitorConfig(endpoints=(EndpointConfig(name="origin", url=nms_lab.origin_playlist_url),),
-                        probe_deletions=False)
+    cfg = MonitorConfig(
+        endpoints=(EndpointConfig(name="origin", url=nms_lab.origin_playlist_url),), probe_deletions=False
+    )
     with Monitor(cfg) as mon:
         time.sleep(6)
         republish(nms_lab, gap_s=3.0)

@@ -70,7 +70,10 @@ def test_session_redacts_credentials_and_tokens(tmp_path):
     text = (tmp_path / "s.jsonl").read_text()
     assert "secret" not in text and "abc123" not in text and "zzz" not in text
     assert "x=1" in text and "REDACTED" in text
-    assert redact_url("https://h/p.m3u8?Policy=eyJ&Key-Pair-Id=K1&n=2") == "https://h/p.m3u8?Policy=REDACTED&Key-Pair-Id=REDACTED&n=2"
+    assert (
+        redact_url("https://h/p.m3u8?Policy=eyJ&Key-Pair-Id=K1&n=2")
+        == "https://h/p.m3u8?Policy=REDACTED&Key-Pair-Id=REDACTED&n=2"
+    )
 
 
 @pytest.mark.parametrize(
@@ -107,8 +110,9 @@ def test_redirect_to_other_host_and_relative_uris():
 def test_non_http_refused_never_fetched():
     with pytest.raises(ValueError, match="only http and https"):
         Monitor(MonitorConfig(endpoints=(EndpointConfig(name="o", url="file:///etc/passwd"),)))
-    got = fetch(requests.Session(), "ftp://127.0.0.1/x", endpoint="o", kind=RequestKind.PLAYLIST, clock=Clock(),
-                timeout=(1, 1))
+    got = fetch(
+        requests.Session(), "ftp://127.0.0.1/x", endpoint="o", kind=RequestKind.PLAYLIST, clock=Clock(), timeout=(1, 1)
+    )
     assert got.record.status is None and "refused" in got.record.error
 
 
@@ -117,8 +121,10 @@ def test_master_playlist_lists_variants_and_follows_all():
     with FakeServer() as srv, FakeServer() as srv2:
         a.install(srv)
         b.install(srv2)
-        master = ("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=640x360\nlive.m3u8\n"
-                  f"#EXT-X-STREAM-INF:BANDWIDTH=900000\nhttp://127.0.0.1:{srv2.port}/live.m3u8\n")
+        master = (
+            "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=640x360\nlive.m3u8\n"
+            f"#EXT-X-STREAM-INF:BANDWIDTH=900000\nhttp://127.0.0.1:{srv2.port}/live.m3u8\n"
+        )
         srv.routes["/master.m3u8"] = lambda m, p: Reply(200, master, {"Content-Type": M3U8})
         mon, events = run_monitor(srv.url("/master.m3u8"), 2.0, variants="all")
     assert any(isinstance(e, VariantList) and len(e.variants) == 2 for e in events)
@@ -132,14 +138,23 @@ def test_playlist_gone_stream_ended_and_back():
         if state["mode"] == "gone":
             return Reply(404, "")
         state["ms"] += 1
-        return Reply(200, playlist(state["ms"] // 5, [1.0] * 3, td=1, endlist=state["mode"] == "ended"),
-                     {"Content-Type": M3U8, "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+        return Reply(
+            200,
+            playlist(state["ms"] // 5, [1.0] * 3, td=1, endlist=state["mode"] == "ended"),
+            {"Content-Type": M3U8, "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"},
+        )
 
     with FakeServer() as srv:
         srv.routes["/p.m3u8"] = route
         events: list = []
-        mon = Monitor(MonitorConfig(endpoints=(EndpointConfig(name="origin", url=srv.url("/p.m3u8")),),
-                                    probe_deletions=False, head_new_segments=False), events.append).start()
+        mon = Monitor(
+            MonitorConfig(
+                endpoints=(EndpointConfig(name="origin", url=srv.url("/p.m3u8")),),
+                probe_deletions=False,
+                head_new_segments=False,
+            ),
+            events.append,
+        ).start()
         time.sleep(1.5)
         state["mode"] = "gone"
         time.sleep(1.5)
@@ -202,9 +217,13 @@ def test_probe_cli_metrics_and_summary(tmp_path):
     stream = LiveStream(interval=0.5, window=6, td=1, delete_after=5.0)  # compliant: 3 s window, kept 5 s
     with FakeServer() as srv:
         url = stream.install(srv)
-        proc = subprocess.Popen([sys.executable, str(root / "main.py"), "probe", url, "--duration", "4",
-                                 "--metrics-port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=root)
+        proc = subprocess.Popen(
+            [sys.executable, str(root / "main.py"), "probe", url, "--duration", "4", "--metrics-port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=root,
+        )
         line = proc.stderr.readline()
         port = int(re.search(r":(\d+)/metrics", line).group(1))
         time.sleep(2.5)

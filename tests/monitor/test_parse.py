@@ -66,8 +66,10 @@ all.m4s
 
 
 def test_master_playlist_lists_variants():
-    text = ("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS=\"avc1.4d401e\"\nlow/i.m3u8\n"
-            "#EXT-X-STREAM-INF:BANDWIDTH=2000000,RESOLUTION=1280x720\nhttp://127.0.0.1:9/hi.m3u8\n")
+    text = (
+        '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS="avc1.4d401e"\nlow/i.m3u8\n'
+        "#EXT-X-STREAM-INF:BANDWIDTH=2000000,RESOLUTION=1280x720\nhttp://127.0.0.1:9/hi.m3u8\n"
+    )
     vl = p(text)
     assert isinstance(vl, VariantList)
     assert [v.uri for v in vl.variants] == ["http://127.0.0.1:8080/hls/live/low/i.m3u8", "http://127.0.0.1:9/hi.m3u8"]
@@ -102,13 +104,32 @@ def test_bom_is_stripped():
     assert isinstance(p(decode_body(b"\xef\xbb\xbf" + playlist(0, [2.0]).encode())), PlaylistSnapshot)
 
 
-_lines = st.sampled_from([
-    "#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:2", "#EXT-X-TARGETDURATION:x", "#EXT-X-MEDIA-SEQUENCE:5",
-    "#EXT-X-MEDIA-SEQUENCE:-3", "#EXTINF:2.0,", "#EXTINF:abc,", "#EXTINF:-1,", "#EXT-X-DISCONTINUITY", "seg.ts",
-    "http://127.0.0.1/x.ts", "#EXT-X-ENDLIST", "#EXT-X-KEY:METHOD=AES-128,URI=\"k\"", "#EXT-X-MAP:URI=\"i.mp4\"",
-    "#EXT-X-BYTERANGE:10@0", "#EXT-X-PROGRAM-DATE-TIME:2026-13-45T99:00:00Z", "#EXT-X-PART:DURATION=0.3,URI=\"p\"",
-    "#EXT-X-STREAM-INF:BANDWIDTH=1", "", "<html>", "\x00",
-])
+_lines = st.sampled_from(
+    [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-TARGETDURATION:2",
+        "#EXT-X-TARGETDURATION:x",
+        "#EXT-X-MEDIA-SEQUENCE:5",
+        "#EXT-X-MEDIA-SEQUENCE:-3",
+        "#EXTINF:2.0,",
+        "#EXTINF:abc,",
+        "#EXTINF:-1,",
+        "#EXT-X-DISCONTINUITY",
+        "seg.ts",
+        "http://127.0.0.1/x.ts",
+        "#EXT-X-ENDLIST",
+        '#EXT-X-KEY:METHOD=AES-128,URI="k"',
+        '#EXT-X-MAP:URI="i.mp4"',
+        "#EXT-X-BYTERANGE:10@0",
+        "#EXT-X-PROGRAM-DATE-TIME:2026-13-45T99:00:00Z",
+        '#EXT-X-PART:DURATION=0.3,URI="p"',
+        "#EXT-X-STREAM-INF:BANDWIDTH=1",
+        "",
+        "<html>",
+        "\x00",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)

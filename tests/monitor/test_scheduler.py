@@ -25,14 +25,23 @@ def simulate(planner: FastPlanner, arrivals: list[float], until: float, rtt: flo
         polls += 1
         visible = sum(1 for a in arrivals if a <= t + rtt / 2)
         new = visible - seen
-        out = PollOutcome(sent=t, first_byte=t + rtt, ok=True, changed=new > 0, new_segments=new,
-                          target_duration=2, last_duration=2.0)
+        out = PollOutcome(
+            sent=t, first_byte=t + rtt, ok=True, changed=new > 0, new_segments=new, target_duration=2, last_duration=2.0
+        )
         if new and last_sent is not None:
             newest = arrivals[visible - 1]
             delays.append(t + rtt - newest)
-            out = PollOutcome(sent=t, first_byte=t + rtt, ok=True, changed=True, new_segments=new,
-                              arrival=(last_sent + t + rtt) / 2, arrival_width=t + rtt - last_sent,
-                              target_duration=2, last_duration=2.0)
+            out = PollOutcome(
+                sent=t,
+                first_byte=t + rtt,
+                ok=True,
+                changed=True,
+                new_segments=new,
+                arrival=(last_sent + t + rtt) / 2,
+                arrival_width=t + rtt - last_sent,
+                target_duration=2,
+                last_duration=2.0,
+            )
         seen = visible
         last_sent = t
         planner.after_poll(out)
@@ -72,8 +81,15 @@ def test_token_bucket_bounds_rate():
 def _gone(msn: int, first: float, left: float, gone: float):
     from monitor.records import SegmentLifecycle
 
-    return SegmentLifecycle(endpoint="o", msn=msn, uri=f"s{msn}", extinf=2.0, first_seen=window(first, first),
-                            left=window(left, left), gone=window(gone, gone))
+    return SegmentLifecycle(
+        endpoint="o",
+        msn=msn,
+        uri=f"s{msn}",
+        extinf=2.0,
+        first_seen=window(first, first),
+        left=window(left, left),
+        gone=window(gone, gone),
+    )
 
 
 def test_deletion_planner_learns_periodic_cleaner():
@@ -97,3 +113,18 @@ def test_deletion_planner_chains_after_a_gone():
     cand = cand.__class__(**{**cand.__dict__, "gone": None})
     at, _ = dp.next_probe([cand], now=12.01)
     assert at == pytest.approx(12.01)
+
+
+def test_deletion_planner_guesses_period_from_first_batch_then_falls_back():
+    dp = DeletionPlanner(rate=100, burst=100)
+    # one batch at t=20 deleting segments first seen at 6, 8, 10 (youngest 10 → age threshold ~10 s)
+    for msn, first in ((0, 6.0), (1, 8.0), (2, 10.0)):
+        dp.note_gone(_gone(msn, first, first + 6, 20.0))
+    dp.note_probe(20.05, gone=False)
+    target = _gone(3, 12.0, 18.0, 0.0)
+    target = target.__class__(**{**target.__dict__, "gone": None})
+    when, spread = dp.predict(target, now=21.0)
+    assert when == pytest.approx(29.0) and spread == pytest.approx(1.0)
+    at, _ = dp.next_probe([target], now=21.0)
+    assert at == pytest.approx(27.95)  # idle until the guessed window
+    assert dp.predict(target, now=31.0) is None  # window passed: guess dropped

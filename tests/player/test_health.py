@@ -54,7 +54,7 @@ def test_freeze_detected_from_stalled_picture_count() -> None:
         tracker.on_pictures(t, n)
         t += 0.1
     last = t - 0.1
-    for _ in range(9):  # 0.9 s without a new picture
+    for _ in range(12):  # 1.2 s without a new picture
         tracker.on_pictures(t, n)
         t += 0.1
     assert tracker.snapshot(t).freeze_count == 1  # open freeze is counted already

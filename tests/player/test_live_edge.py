@@ -16,11 +16,11 @@ def _started(config: LiveEdgeConfig | None = None, fragment: float = 2.0) -> Liv
 
 def test_waits_for_settling_then_seeks_large_excess() -> None:
     controller = _started()
-    assert controller.target_s == pytest.approx(3.5)  # auto: fragment + 1.5 s
+    assert controller.target_s == pytest.approx(5.0)  # auto: 2 × fragment + 1 s
     assert controller.update(0.5, 18.0, "strip", seekable=True) == []
     commands = controller.update(2.0, 18.0, "strip", seekable=True)
     seeks = [c for c in commands if c.kind == "seek"]
-    assert len(seeks) == 1 and seeks[0].value == pytest.approx(18.0 - 3.5 - 2.0)
+    assert len(seeks) == 1 and seeks[0].value == pytest.approx(18.0 - 5.0 - 2.0)
     # during the settle time after a seek nothing more happens
     assert controller.update(2.0 + SETTLE_AFTER_SEEK_S / 2, 6.0, "strip", seekable=True) == []
 
@@ -46,9 +46,9 @@ def test_estimates_use_wider_tolerance() -> None:
 
 def test_stall_near_target_raises_auto_target_only() -> None:
     controller = _started()
-    controller.update(2.0, 3.6, "strip", seekable=True)
+    controller.update(2.0, 5.1, "strip", seekable=True)
     controller.on_stall(2.1)
-    assert controller.target_s == pytest.approx(4.0)
+    assert controller.target_s == pytest.approx(5.5)
     fixed = _started(LiveEdgeConfig(target_s=3.0))
     fixed.update(2.0, 3.1, "strip", seekable=True)
     fixed.on_stall(2.1)
