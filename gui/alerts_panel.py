@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from gui.charts.base import fmt_time
 from gui.dashboard_model import AlertItem
@@ -30,9 +30,14 @@ class AlertsPanel(QWidget):
         self.tree.itemSelectionChanged.connect(self._on_selection_changed)
         for col, width in enumerate((70, 80, 60, 380)):
             self.tree.setColumnWidth(col, width)
+        self.detail = QLabel("Select an alert: its segment and time are highlighted in the charts.")
+        self.detail.setObjectName("alert-detail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tree)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
         self._count = 0
 
     def count(self) -> int:
@@ -56,6 +61,7 @@ class AlertsPanel(QWidget):
 
     def clear(self) -> None:
         self.tree.clear()
+        self.detail.setText("Select an alert: its segment and time are highlighted in the charts.")
         self._count = 0
 
     def select_row(self, row: int) -> None:
@@ -67,4 +73,9 @@ class AlertsPanel(QWidget):
     def _on_selection_changed(self) -> None:
         items = self.tree.selectedItems()
         if items:
-            self.alert_selected.emit(items[0].data(0, ROLE_ALERT))
+            alert: AlertItem = items[0].data(0, ROLE_ALERT)
+            color = SEVERITY_COLORS.get(alert.severity, "#888888")
+            where = f"{alert.endpoint}, segment {alert.sequence}" if alert.sequence is not None else alert.endpoint
+            self.detail.setText(f"<b style='color:{color}'>{alert.severity}</b> {fmt_time(alert.t)} ({where}) "
+                                f"[{alert.code}]: {alert.message}<br><b>Advice:</b> {alert.advice or '–'}")
+            self.alert_selected.emit(alert)

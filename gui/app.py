@@ -58,6 +58,7 @@ def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
         delivery = getattr(lab, "delivery", None)
         edge = getattr(delivery, "edge_playlist_url", None) if delivery is not None else None
         origin = getattr(lab, "origin_playlist_url", lab.playlist_url)
+        window.download_segments = True  # loopback: cheap, gives the bitrate chart
         window.play(origin, args.cdn or edge or "")
         window.statusBar().showMessage(f"Lab running. OBS: server {lab.rtmp_server_url}, stream key "
                                        f"{lab.config.stream_key}", 15_000)
@@ -73,8 +74,10 @@ def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
 
 def schedule_exit(app: QApplication, window: MainWindow, after_s: float, screenshot: str | None) -> None:
     def done() -> None:
-        if screenshot:
-            window.grab().save(screenshot)
+        if screenshot:  # grab the screen area: includes the native video window (window.grab() would not)
+            geo = window.frameGeometry()
+            shot = app.primaryScreen().grabWindow(0, geo.x(), geo.y(), geo.width(), geo.height())
+            (shot if not shot.isNull() else window.grab()).save(screenshot)
         window.close()
         app.quit()
 

@@ -37,7 +37,7 @@ SERIES: dict[str, tuple[str, str]] = {
     "latency.player_buffer": ("player buffer", "s"),
     "health.fps": ("displayed fps", "fps"),
     "health.rebuffers": ("rebuffers (total)", "count"),
-    "health.bitrate": ("input bitrate", "kbit/s"),
+    "health.bitrate": ("segment bitrate (size/EXTINF)", "kbit/s"),
     "host.cpu.hlsmon": ("CPU hlsmon", "%"),
     "host.cpu.nginx": ("CPU nginx", "%"),
     "host.cpu.ffmpeg": ("CPU ffmpeg", "%"),

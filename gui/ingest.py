@@ -50,6 +50,7 @@ class Ingestor:
         self.requests = 0
         self._last_first: dict[str, float] = {}
         self._first_mid: dict[tuple[str, int], float] = {}
+        self._sized: set[int] = set()
 
     def feed_many(self, events: Iterable[object]) -> int:
         n = 0
@@ -104,6 +105,9 @@ class Ingestor:
         )
         if is_new and not lc.missed:
             self._new_segment(lc, ts(lc.first_seen.mid_utc))
+        if lc.size and lc.extinf > 0 and lc.endpoint == "origin" and lc.msn not in self._sized:
+            self._sized.add(lc.msn)
+            self.model.add_point("health.bitrate", ts(lc.first_seen.mid_utc), lc.size * 8 / lc.extinf / 1000)
 
     def _new_segment(self, lc: SegmentLifecycle, t: float) -> None:
         ep = lc.endpoint
@@ -113,6 +117,7 @@ class Ingestor:
             self._first_mid[(ep, lc.msn)] = t
             if len(self._first_mid) > KEEP_LIFECYCLES:
                 self._first_mid.pop(next(iter(self._first_mid)))
+                self._sized.clear()
         if prev is not None and t > prev:
             self.model.add_point(f"interval.{ep}", t, t - prev)
         if ep == "origin":

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.ingestor.predict_deletion = self.server.deletion_interval
         self.follow = True
         self.replaying = False
+        self.download_segments = False  # the lab turns it on (loopback): bitrate from segment sizes
         self.notifications: list[tuple[str, str]] = []
         self._shown_alerts = 0
         self.redraw_ms: list[float] = []
@@ -222,7 +223,8 @@ class MainWindow(QMainWindow):
         self.url_bar.set_recent(recent, recent_cdn)
         self.model.info.update({"origin": origin, **({"cdn": cdn} if cdn else {})})
         self.host.system_wide = _is_local(origin)
-        if self.stream.start(origin, cdn):
+        download = bool(self.settings.get("settings/download_segments")) or self.download_segments
+        if self.stream.start(origin, cdn, download_segments=download):
             self.url_bar.set_running(True)
             self.status.setText(f"Monitoring {origin}" + (f" and {cdn}" if cdn else "")
                                 + f" — recording to {self.stream.record_path}")

@@ -37,6 +37,7 @@ OPTIONS: dict[str, Option] = {
         Option("settings/redraw_ms", 250, int, "chart redraw interval"),
         Option("settings/theme", "system", str, "system | light | dark"),
         Option("settings/record_dir", "", str, "folder for session files (empty: user data dir)"),
+        Option("settings/download_segments", False, bool, "download each new segment (bitrate, TTFB)"),
         Option("settings/notify", True, bool, "tray notification when a stream goes live or ends"),
         Option("settings/stream_server", "rtmp://127.0.0.1/live", str, "stream-key helper: server"),
         Option("settings/stream_http", "http://127.0.0.1:8080/hls", str, "stream-key helper: HLS base"),

@@ -39,7 +39,7 @@ class StreamControl(QObject):
     def running(self) -> bool:
         return self.monitor is not None
 
-    def start(self, origin: str, cdn: str = "") -> bool:
+    def start(self, origin: str, cdn: str = "", download_segments: bool = False) -> bool:
         self.stop()
         try:
             from monitor.monitor import Monitor
@@ -53,7 +53,8 @@ class StreamControl(QObject):
         self.record_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.record_path = self.record_dir / f"session-{stamp}.jsonl"
-        config = MonitorConfig(endpoints=tuple(endpoints), record_path=self.record_path)
+        config = MonitorConfig(endpoints=tuple(endpoints), record_path=self.record_path,
+                               download_segments=download_segments)
         try:
             self.monitor = Monitor(config, on_event=self.bridge.on_event)
             self.monitor.start()

@@ -3,6 +3,9 @@
 Each server of the lab (nginx, ffmpeg, varnishd, node, the S3 store) is a ``ManagedProcess``. It runs in
 its own process group, so stopping it also stops the workers it forked, and on Linux it receives SIGTERM
 when the lab dies (``PR_SET_PDEATHSIG``), so a killed lab leaves no orphan behind.
+
+``PR_SET_PDEATHSIG`` fires when the *thread* that forked the child exits, not the process. So every child is
+forked by one long-lived spawner thread, whichever thread asks (the GUI starts the lab from a worker).
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ import contextlib
 import ctypes
 import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -27,6 +33,35 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class _Spawner:
+    """A daemon thread that lives as long as the process and runs every ``Popen`` of the lab."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], subprocess.Popen[bytes]], Future]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def run(self, make: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="lab-spawner", daemon=True)
+                self._thread.start()
+        future: Future = Future()
+        self._jobs.put((make, future))
+        return future.result()
+
+    def _loop(self) -> None:
+        while True:
+            make, future = self._jobs.get()
+            try:
+                future.set_result(make())
+            except BaseException as exc:  # handed to the caller's thread
+                future.set_exception(exc)
+
+
+_spawner = _Spawner()
 
 
 class ProcessFailed(RuntimeError):
@@ -61,15 +96,17 @@ class ManagedProcess:
         log.info("starting %s: %s (log %s)", self.name, " ".join(self.argv), self.log_path)
         with open(self.log_path, "ab") as out:
             try:
-                self.popen = subprocess.Popen(
-                    self.argv,
-                    cwd=self.cwd,
-                    env=self.env,
-                    stdin=self.stdin,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    preexec_fn=_die_with_parent,
+                self.popen = _spawner.run(
+                    lambda: subprocess.Popen(
+                        self.argv,
+                        cwd=self.cwd,
+                        env=self.env,
+                        stdin=self.stdin,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                        preexec_fn=_die_with_parent,
+                    )
                 )
             except FileNotFoundError as exc:
                 raise ProcessFailed(

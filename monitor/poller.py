@@ -92,6 +92,7 @@ class EndpointPoller:
         self.last_snapshot: PlaylistSnapshot | None = None
         self._head_ok = True
         self._blocking_failures = 0
+        self._blocking_ready = False  # the last blocking reload was useful: issue the next one at once
         self._thread: threading.Thread | None = None
         self._session: requests.Session | None = None
 
@@ -125,6 +126,8 @@ class EndpointPoller:
             self._session = new_session(self.config.user_agent)
         now = self.clock.mono()
         t_poll = self.planner.next_poll_at()
+        if self._blocking_ready:
+            t_poll = now  # LL-HLS: the next blocking request goes out at once; the server holds it
         probe = self._next_probe(now)
         t_probe = probe[0] if probe else math.inf
         if min(t_poll, t_probe) > now:
@@ -195,6 +198,7 @@ class EndpointPoller:
         self.measures.on_request()
         self.emit(rec)
         snap, error = self._parse(got)
+        self._blocking_ready = False
         if blocking and (rec.status is None or rec.status >= 400):
             self._blocking_failures += 1
         td = snap.target_duration if isinstance(snap, PlaylistSnapshot) else None
@@ -263,6 +267,15 @@ class EndpointPoller:
         upd = self.tracker.observe(snap)
         self.last_snapshot = snap
         self.emit(snap)
+        if upd.reset is not None:  # old URLs may be reused by the new generation: stop probing them
+            for old in self.tracker.removed_not_gone():
+                if old.generation < self.tracker.generation:
+                    given = self.tracker.give_up(old.msn, old.generation)
+                    if given is not None:
+                        self.emit(given)
+        if rec.blocking and not snap.endlist:
+            held = (rec.first_byte_mono or rec.end_mono) - rec.sent_mono
+            self._blocking_ready = bool(upd.new) or held > (snap.target_duration or 1.0) / 4
         for life in upd.changed:
             self.emit(life)
             if life.missed:

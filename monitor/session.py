@@ -18,7 +18,7 @@ import threading
 import time
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -51,7 +51,7 @@ def to_jsonable(value: object) -> object:
         return value.isoformat()
     if isinstance(value, str):
         return redact_text(value) if "://" in value else value
-    if isinstance(value, dict | typing.Mapping):
+    if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in value]

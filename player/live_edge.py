@@ -15,7 +15,8 @@ inside the live window and a temporary rate increase both work after start. The 
   than ``MIN_SEEK_GAIN_S`` disables seeking for this playback; stalls while settling are not held
   against the target.
 * Smaller excess: rate ``1 + gain·excess`` capped at ``max_rate`` (1.25× by default), back to 1.0 within
-  tolerance. Estimates (no strip) use a wider tolerance.
+  tolerance. Closer than the target (it was raised after stalls): rate down to ``min_rate`` (0.9×) until
+  back at the target. Estimates (no strip) use a wider tolerance.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from player.latency import SOURCE_STRIP
 
 AUTO_MARGIN_S = 1.0
 STALL_STEP_S = 0.5
-MAX_AUTO_EXTRA_S = 4.0
+STALL_RAISE_COOLDOWN_S = 10.0  # one stall episode (VLC logs several "too late" in a burst) raises once
+MAX_AUTO_EXTRA_S = 3.0
 SETTLE_AFTER_START_S = 1.5
 SETTLE_AFTER_SEEK_S = 3.0
 SEEK_COOLDOWN_S = 8.0
@@ -38,6 +40,7 @@ class LiveEdgeConfig:
     target_s: float | None = None  # None: automatic
     enabled: bool = True
     max_rate: float = 1.25
+    min_rate: float = 0.9  # when closer than the target (after a stall raised it), drift back gently
     gain_per_s: float = 0.25  # rate increase per second of excess latency
     tolerance_s: float = 0.2
     estimate_tolerance_s: float = 1.0
@@ -58,7 +61,7 @@ class LiveEdgeStatus:
     achieved_s: float | None
     source: str | None
     rate: float
-    mode: str  # off, waiting, settling, seeking, catching-up, holding, ahead (closer than the target)
+    mode: str  # off, waiting, settling, seeking, catching-up, holding, backing-off (closer than target)
     seeks: int
     stalls_near_target: int
 
@@ -70,6 +73,7 @@ class LiveEdgeController:
         self.reset(None)
         self._auto_extra = 0.0
         self._stalls = 0
+        self._last_raise_t: float | None = None
 
     def set_target(self, target_s: float | None) -> None:
         self.config = LiveEdgeConfig(**{**self.config.__dict__, "target_s": target_s})
@@ -109,8 +113,10 @@ class LiveEdgeController:
             return  # the seek's own rebuffer
         if self._latency <= self.target_s + self._tolerance() + 0.5:
             self._stalls += 1
-            if self.config.target_s is None:
+            cooled = self._last_raise_t is None or now - self._last_raise_t >= STALL_RAISE_COOLDOWN_S
+            if self.config.target_s is None and cooled:
                 self._auto_extra = min(MAX_AUTO_EXTRA_S, self._auto_extra + STALL_STEP_S)
+                self._last_raise_t = now
 
     def _tolerance(self) -> float:
         return self.config.tolerance_s if self._source == SOURCE_STRIP else self.config.estimate_tolerance_s
@@ -148,8 +154,11 @@ class LiveEdgeController:
         if excess > tol:
             self._mode = "catching-up"
             return self._set_rate(min(cfg.max_rate, 1.0 + cfg.gain_per_s * excess))
-        self._mode = "ahead" if excess < -tol else "holding"
-        return self._set_rate(1.0) if excess <= tol / 2 else []
+        if excess < -tol:  # closer than the target: it was raised after stalls; back off gently
+            self._mode = "backing-off"
+            return self._set_rate(max(cfg.min_rate, 1.0 + cfg.gain_per_s * excess))
+        self._mode = "holding"
+        return self._set_rate(1.0) if abs(excess) <= tol / 2 else []
 
     def _set_rate(self, rate: float) -> list[Command]:
         rate = round(rate, 2)

@@ -184,7 +184,7 @@ class TimeChart(QWidget):
     ) -> Reference:
         line = pg.InfiniteLine(
             angle=0, movable=False, label=label,
-            labelOpts={"position": position, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": position, "anchors": [(0, 0), (0, 0)]},  # text just below the line
         )
         line.hide()
         (self.right_vb if right and self.right_vb is not None else self.plot).addItem(line)
@@ -281,13 +281,10 @@ class TimeChart(QWidget):
         for c in self.curves:
             if c.series in present:
                 dash = "┄┄" if c.item.opts.get("dash") else "━━"
-                side = " (right axis)" if c.right else ""
+                side = " (right)" if c.right else ""
                 parts.append(f"<span style='color:{self.color(c.color_key).name()}'>{dash}</span> {c.label}{side}")
-        for r in self.refs:
-            if r.key in refs:
-                parts.append(f"<span style='color:{self.color(r.color_key).name()}'>┅┅</span> "
-                             f"{r.label.split('{')[0].strip()}")
-        self.key.setText(" &nbsp; ".join(parts) if parts else "<i>waiting for data…</i>")
+        text = " &nbsp; ".join(parts) if parts else "<i>waiting for data…</i>"
+        self.key.setText(f"<span style='font-size:8pt'>{text}</span>")
 
     def fit_y(self, x0: float | None = None, x1: float | None = None) -> None:
         """Fit each y axis to the data inside [x0, x1] and the reference lines (numpy on sorted x)."""

@@ -47,7 +47,7 @@ def test_lifecycle_updates_the_same_row_and_shares_rows_across_endpoints():
     assert origin.buf.get(0, FIRST_HI) == (T0 + timedelta(seconds=10)).timestamp()
     assert origin.buf.get(0, GONE_HI) - origin.buf.get(0, LEFT_HI) == 14.0
     assert origin.buf.get(0, 0) == cdn.buf.get(0, 0)  # same row (y) for the same segment
-    x, y = model.xy("latency.origin_cdn")
+    _, y = model.xy("latency.origin_cdn")
     assert len(y) == 1 and math.isclose(y[0], 0.6, abs_tol=1e-6)
 
 

@@ -75,3 +75,16 @@ def test_useless_seek_disables_seeking_and_its_rebuffer_is_forgiven() -> None:
     assert [c.kind for c in commands] == ["rate"]
     later = after + 20.0
     assert all(c.kind != "seek" for c in controller.update(later, 11.0, "strip", seekable=True))
+
+
+def test_stall_burst_raises_once_then_backs_off_to_new_target() -> None:
+    controller = _started()  # auto target 5.0 s
+    controller.update(2.0, 5.0, "strip", seekable=False)
+    for k in range(5):  # one episode: several "too late" rebuffers within a second
+        controller.on_stall(2.1 + k * 0.1)
+    assert controller.target_s == pytest.approx(5.5)
+    commands = controller.update(3.0, 4.9, "strip", seekable=False)  # 0.6 s closer than the target
+    assert [c.kind for c in commands] == ["rate"] and 0.9 <= commands[0].value < 1.0
+    assert controller.status().mode == "backing-off"
+    controller.on_stall(13.0)  # a later episode raises again
+    assert controller.target_s == pytest.approx(6.0)
