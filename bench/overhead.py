@@ -42,18 +42,18 @@ def child_bare(url: str, seconds: float) -> None:
     instance.release()
 
 
-def child_hlsmon(url: str, seconds: float) -> None:
+def child_hlsmon(url: str, seconds: float, *, monitor_on: bool = True, snapshot_hz: float = 3.0) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.video_panel import VideoPanel
 
     app = QApplication([])
-    panel = VideoPanel(audio=False)
+    panel = VideoPanel(audio=False, snapshot_hz=snapshot_hz)
     panel.resize(640, 420)
     panel.show()
     panel.play(url)
-    monitor = _start_monitor(url)
+    monitor = _start_monitor(url) if monitor_on else None
 
     def finish() -> None:
         panel.close_player()
@@ -75,11 +75,11 @@ def _start_monitor(url: str):
     return Monitor(config, lambda _event: None).start()
 
 
-def measure(kind: str, url: str, seconds: float, warmup: float) -> dict:
+def measure(kind: str, url: str, seconds: float, warmup: float, extra: tuple[str, ...] = ()) -> dict:
     import psutil
 
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", kind, "--url", url, "--seconds", str(seconds + warmup + 1)],
+        [sys.executable, __file__, "--child", kind, "--url", url, "--seconds", str(seconds + warmup + 1), *extra],
         cwd=str(ROOT),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -105,12 +105,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-monitor", action="store_true", help="hlsmon child without the monitoring core")
+    parser.add_argument("--snapshot-hz", type=float, default=3.0, help="hlsmon child's strip snapshots per second")
     args = parser.parse_args()
     if args.child == "bare":
         child_bare(args.url, args.seconds)
         return 0
     if args.child == "hlsmon":
-        child_hlsmon(args.url, args.seconds)
+        child_hlsmon(args.url, args.seconds, monitor_on=not args.no_monitor, snapshot_hz=args.snapshot_hz)
         return 0
     from lab.stack import Lab, LabConfig
 
@@ -125,7 +127,8 @@ def main() -> int:
         try:
             for _ in range(args.rounds):
                 for kind in ("bare", "hlsmon"):
-                    result = measure(kind, url, args.seconds, args.warmup)
+                    extra = ("--snapshot-hz", str(args.snapshot_hz)) + (("--no-monitor",) if args.no_monitor else ())
+                    result = measure(kind, url, args.seconds, args.warmup, extra if kind == "hlsmon" else ())
                     results[kind].append(result)
                     sys.stdout.write(json.dumps(result) + "\n")
                     sys.stdout.flush()

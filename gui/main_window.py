@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.video = make_video_panel(with_player)
         self.profile = ProfilePanel()
         self.profile.changed.connect(self._on_profile_changed)
+        self.profile.what_if_requested.connect(self.show_what_if)
         self.alerts = AlertsPanel()
         self.alerts.alert_selected.connect(self._on_alert_selected)
         self.verdicts = VerdictsPanel()
@@ -488,6 +489,21 @@ class MainWindow(QMainWindow):
             self.settings.set("settings/stream_http", dlg.http.text())
             self.settings.set("settings/stream_key", dlg.key.text())
             self.url_bar.set_urls(urls.playlist_url, self.url_bar.urls()[1])
+
+    def show_what_if(self) -> None:
+        """The server model's prediction from the settings alone (same text as ``hlsmon plan``)."""
+        from PySide6.QtGui import QFontDatabase
+        from PySide6.QtWidgets import QDialog, QPlainTextEdit, QVBoxLayout
+
+        dlg = QDialog(self)
+        dlg.setWindowTitle(f"What if: {self.server.profile}")
+        text = QPlainTextEdit(self.server.plan_text("tutorial-fix" if self.url_bar.urls()[1] else "none"))
+        text.setReadOnly(True)
+        text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        QVBoxLayout(dlg).addWidget(text)
+        dlg.resize(900, 560)
+        self._what_if = dlg
+        dlg.show()
 
     def _about(self) -> None:
         QMessageBox.about(self, "hlsmon", "hlsmon — play and monitor live HLS streams: segment lifecycles at "

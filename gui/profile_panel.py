@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -21,6 +22,7 @@ class ProfilePanel(QWidget):
     """Emits ``changed(profile, settings)`` whenever the user edits the profile or a setting."""
 
     changed = Signal(str, dict)
+    what_if_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +44,10 @@ class ProfilePanel(QWidget):
         layout.addWidget(self.fingerprint)
         layout.addWidget(self.form_host)
         layout.addWidget(self.summary)
+        self.what_if = QPushButton("What if… (timeline, window, latency budget)")
+        self.what_if.setObjectName("what-if")
+        self.what_if.clicked.connect(self.what_if_requested)
+        layout.addWidget(self.what_if)
         layout.addStretch(1)
         self._editors: dict[str, QWidget] = {}
         self._user_edited = False

@@ -86,6 +86,16 @@ class ServerModelView:
             log.warning("server model for %s failed: %s", profile, exc)
             self.error = str(exc)
 
+    def plan_text(self, cdn: str = "none") -> str:
+        """The what-if report (timeline, window, latency budget) for the current settings."""
+        models = _models()
+        if models is None or not hasattr(self, "_profile_obj"):
+            return "The server model is not available in this build."
+        try:
+            return models.format_plan(models.plan(self._profile_obj, cdn=cdn))
+        except Exception as exc:
+            return f"The server model could not plan these settings: {exc}"
+
     def apply_references(self, refs: References) -> None:
         refs.hls_fragment = fragment_of(self.settings)
         refs.playlist_length = playlist_length_of(self.settings)

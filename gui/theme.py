@@ -43,8 +43,11 @@ def dark_palette() -> QPalette:
         (QPalette.ColorRole.ButtonText, text), (QPalette.ColorRole.ToolTipBase, alt),
         (QPalette.ColorRole.ToolTipText, text), (QPalette.ColorRole.Highlight, QColor("#3574f0")),
         (QPalette.ColorRole.HighlightedText, QColor("#ffffff")), (QPalette.ColorRole.Link, QColor("#5aa9ff")),
+        (QPalette.ColorRole.PlaceholderText, QColor("#8b8e94")), (QPalette.ColorRole.BrightText, QColor("#ff6b6b")),
     ):
         p.setColor(role, color)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b6e74"))
     return p
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -28,6 +29,11 @@ class VerdictsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.note)
         layout.addWidget(self.tree, 1)
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.detail)
+        self.tree.itemSelectionChanged.connect(self._on_selection_changed)
         self._shown: list[VerdictItem] = []
 
     def set_note(self, text: str) -> None:
@@ -43,7 +49,14 @@ class VerdictsPanel(QWidget):
             item = QTreeWidgetItem([v.topic, label, v.text, v.numbers])
             item.setForeground(1, QColor(color))
             item.setToolTip(2, v.text)
+            item.setToolTip(3, v.numbers)
             self.tree.addTopLevelItem(item)
+
+    def _on_selection_changed(self) -> None:
+        items = self.tree.selectedItems()
+        if items:
+            it = items[0]
+            self.detail.setText(f"<b>{it.text(0)}</b> — {it.text(1)}: {it.text(2)} <i>{it.text(3)}</i>")
 
     def count(self) -> int:
         return self.tree.topLevelItemCount()

@@ -66,6 +66,7 @@ class VideoPanel(QWidget):
         audio: bool = True,
         show_status: bool = True,
         player_options: tuple[str, ...] = (),
+        snapshot_hz: float = 3.0,
     ) -> None:
         super().__init__(parent)
         self._player: VlcPlayer | None = None
@@ -82,7 +83,13 @@ class VideoPanel(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if is_available():
             self.surface: QWidget = _VideoSurface(self)
-            self._player = VlcPlayer(live_edge=live_edge, audio=audio, options=player_options)
+            self._player = VlcPlayer(
+                live_edge=live_edge,
+                audio=audio,
+                options=player_options,
+                measure_latency=snapshot_hz > 0,
+                snapshot_hz=snapshot_hz or 3.0,
+            )
             self.status_label.setText("idle")
         else:
             self.surface = QLabel(install_hint(), self)

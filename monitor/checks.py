@@ -26,6 +26,7 @@ PLAYLIST_TYPES = frozenset(
 )
 SEGMENT_TYPES_OK = ("video/", "audio/", "application/octet-stream", "binary/octet-stream", "application/mp4")
 STALE_FACTOR = 1.5  # RFC 8216 §6.2.1 / bis-22 §6.3.4: 1.5 x target duration
+OLD_COPY_SLACK_S = 2.0  # Age is whole seconds; an upload or a CDN fetch may precede the listing a little
 
 
 def round_half_up(value: float) -> int:
@@ -81,6 +82,7 @@ class EndpointChecker:
         self._was_live = False
         self._gone = False
         self._ended = False
+        self._came_back = False  # this snapshot follows a 404 (stream stopped, then back)
         self._td_first: float | None = None
         self._removing = False
         self._last_new_lo: float | None = None  # earliest instant the newest segment may have appeared
@@ -143,14 +145,22 @@ class EndpointChecker:
         if rec.status in (404, 410):
             if self._was_live and not self._gone:
                 self._gone = True
+                # Already ended (ENDLIST) or stale: the server is cleaning up after a stop, as designed.
+                after_stop = self._ended or self.stalled()
                 out.append(
                     self._alert(
-                        Severity.ERROR,
+                        Severity.INFO if after_stop else Severity.ERROR,
                         "playlist_gone",
-                        f"The playlist is gone (HTTP {rec.status}): the stream stopped or was removed.",
-                        evidence={"url": rec.url, "status": rec.status},
-                        advice="Check the publisher (OBS) and the origin; nginx-rtmp deletes a "
-                        "playlist about one playlist length after the last update.",
+                        f"The playlist is gone (HTTP {rec.status}): "
+                        + (
+                            "the server removed it after the stream stopped."
+                            if after_stop
+                            else "it disappeared while the stream was live."
+                        ),
+                        evidence={"url": rec.url, "status": rec.status, "after_stop": after_stop},
+                        advice="nginx-rtmp deletes the playlist 1 to 3 x hls_playlist_length after its last "
+                        "update; Node-Media-Server deletes every file when the publisher leaves (unless "
+                        "hlsKeep). If the stream should be live, check the publisher (OBS) and the origin.",
                     )
                 )
             elif not self._was_live and self._failures >= 2 and self._latch.fire("http_error"):
@@ -160,7 +170,8 @@ class EndpointChecker:
                         "http_error",
                         f"Playlist request failed: HTTP {rec.status}.",
                         evidence={"url": rec.url, "status": rec.status},
-                        advice="Check the URL (stream key, path).",
+                        advice="Check the URL (stream key, path), or the stream has not started yet: "
+                        "nginx-rtmp writes the playlist only when the first fragment closes.",
                     )
                 )
             return out
@@ -210,16 +221,23 @@ class EndpointChecker:
                     spec="RFC 8216 §4",
                 )
             )
+        s3 = rec.headers.get("server", "").lower().startswith("amazons3")
         if "access-control-allow-origin" not in rec.headers and self._latch.fire("cors"):
+            # S3 answers CORS only to requests carrying an Origin header, and hlsmon sends none.
             out.append(
                 self._alert(
-                    Severity.WARNING,
+                    Severity.INFO if s3 else Severity.WARNING,
                     "cors",
-                    "No Access-Control-Allow-Origin header: browser players (hls.js) on other "
+                    "No Access-Control-Allow-Origin header, but S3 sends it only when the request carries an "
+                    "Origin header (hlsmon sends none): CORS not verified."
+                    if s3
+                    else "No Access-Control-Allow-Origin header: browser players (hls.js) on other "
                     "sites cannot load this stream.",
                     evidence={"url": rec.url, "headers": dict(rec.headers)},
-                    advice="add_header Access-Control-Allow-Origin * always; (and let the CDN "
-                    "forward/cache on Origin).",
+                    advice="S3: a bucket CORS rule allowing GET and HEAD from your player's site; behind "
+                    "CloudFront a cache policy that forwards and keys on Origin (Elemental-MediaPackage does)."
+                    if s3
+                    else "add_header Access-Control-Allow-Origin * always; (and let the CDN forward/cache on Origin).",
                 )
             )
         if not self.is_cdn:
@@ -251,6 +269,7 @@ class EndpointChecker:
         uri_changed: list[tuple[int, str, str]],
     ) -> list[Alert]:
         out: list[Alert] = []
+        self._came_back = self._gone
         if self._gone:
             self._gone = False
             out.append(
@@ -305,7 +324,9 @@ class EndpointChecker:
     ) -> list[Alert]:
         out: list[Alert] = []
         for seg in snap.segments:
-            if any(lf.msn == seg.msn for lf in new) and round_half_up(seg.duration) > td:
+            # An exact .5 is a tie: ffmpeg's lrint rounds it to even (EXTINF 2.500000 with TARGETDURATION 2),
+            # which "rounded to the nearest integer" allows; only a duration beyond td + 0.5 is a violation.
+            if any(lf.msn == seg.msn for lf in new) and seg.duration > td + 0.5 + 1e-6:
                 out.append(
                     self._alert(
                         Severity.ERROR,
@@ -319,28 +340,44 @@ class EndpointChecker:
                         spec="RFC 8216 §4.3.3.1",
                     )
                 )
-        if prev is not None and not reset and prev.target_duration is not None and td != prev.target_duration:
+        if (
+            prev is not None
+            and not reset
+            and not self._came_back
+            and prev.target_duration is not None
+            and td != prev.target_duration
+            and self._latch.fire("target_changed")  # nginx-rtmp/ffmpeg flap it with every long fragment: once
+        ):
             out.append(
                 self._alert(
                     Severity.WARNING,
                     "target_changed",
-                    f"EXT-X-TARGETDURATION changed from {prev.target_duration:g} to {td:g}.",
+                    f"EXT-X-TARGETDURATION changed from {prev.target_duration:g} to {td:g} (reported once).",
                     evidence={"before": prev.target_duration, "after": td},
-                    advice="The target duration must not change; nginx-rtmp recomputes it from the "
-                    "longest listed fragment, so a long GOP changes it.",
+                    advice="The target duration must not change; nginx-rtmp and ffmpeg recompute it from the "
+                    "longest listed segment, so keyframes that do not fall on the fragment length change it: "
+                    "set the encoder keyframe interval to divide the fragment length.",
                     spec="RFC 8216 §6.2.1",
                 )
             )
         if reset and prev is not None:
+            # After the stream ended (ENDLIST) or its playlist was gone, a restart at 0 is a new session
+            # (Node-Media-Server and ffmpeg always restart; nginx-rtmp once its old playlist was cleaned up).
+            new_session = self._came_back or prev.endlist
             out.append(
                 self._alert(
-                    Severity.ERROR,
+                    Severity.INFO if new_session else Severity.ERROR,
                     "msn_back",
                     f"Media sequence went back from {prev.media_sequence} to {snap.media_sequence}: "
-                    "the stream restarted and segment URLs may be reused.",
-                    evidence={"before": prev.media_sequence, "after": snap.media_sequence},
-                    advice="Players may stall. Keep hls_continuous on, or use unique names "
-                    "(hls_fragment_naming system).",
+                    + (
+                        "a new session after the stream stopped; its segment URLs repeat the old ones."
+                        if new_session
+                        else "the stream restarted under a live playlist and segment URLs may be reused."
+                    ),
+                    evidence={"before": prev.media_sequence, "after": snap.media_sequence, "new_session": new_session},
+                    advice="Behind a CDN, reused names can serve old bytes: use unique names (nginx-rtmp: "
+                    "hls_fragment_naming system; ffmpeg: hls_start_number_source epoch) or invalidate the "
+                    "CDN paths after a restart." + ("" if new_session else " Players that keep polling may stall."),
                     spec="RFC 8216 §6.2.2",
                 )
             )
@@ -369,14 +406,18 @@ class EndpointChecker:
                         self._alert(
                             Severity.WARNING,
                             "window_short",
-                            f"The playlist holds {snap.duration_s:.1f} s, less than 3 x target "
-                            f"duration ({3 * td:g} s).",
+                            f"The playlist holds only {len(snap.segments)} segment(s), {snap.duration_s:.1f} s; "
+                            f"RFC 8216 asks for at least 3 x target duration ({3 * td:g} s). This follows from "
+                            "the settings, not from a fault: players start close to the live edge and stall "
+                            "on the smallest delay.",
                             evidence={
                                 "window_s": snap.duration_s,
                                 "segments": len(snap.segments),
                                 "target_duration": td,
                             },
-                            advice="Raise hls_playlist_length to at least 3 x hls_fragment.",
+                            advice=f"List at least {3 * td:g} s (3 x the real segment length, which a keyframe "
+                            "interval longer than the fragment stretches): raise nginx-rtmp hls_playlist_length, "
+                            "or ffmpeg / Node-Media-Server hls_list_size.",
                             spec="RFC 8216 §6.2.2",
                         )
                     )
@@ -430,13 +471,16 @@ class EndpointChecker:
         """
         if life.left is None or life.gone is None:
             return []
+        if self._gone or self._ended or self.stalled():
+            return []  # the cleanup after a stop (NMS deletes every file unless hlsKeep): not a live-window fault
         required = life.extinf + self._max_playlist_s
         available_at_most = life.gone.hi - life.left.lo
         if available_at_most >= required:
             return []
         self._early_count += 1
         shortfall = required - available_at_most
-        severity = Severity.ERROR if shortfall > max(life.extinf, 1.0) else Severity.WARNING
+        # nginx-rtmp's batch cleaner falls short by up to one segment, plus 1 s from whole-second mtimes.
+        severity = Severity.ERROR if shortfall > life.extinf + 1.0 else Severity.WARNING
         mono = life.gone.hi
         if self._early_last is not None and mono - self._early_last < 60.0 and severity <= self._early_severity:
             return []
@@ -466,7 +510,10 @@ class EndpointChecker:
 
     def on_segment_response(self, life: SegmentLifecycle | None, rec: RequestRecord, listed: bool) -> list[Alert]:
         out: list[Alert] = []
-        if rec.status in (403, 404, 410) and listed:
+        # After a stop the origin cleans up what the last playlist listed (NMS at once, nginx-rtmp at its
+        # cleanup tick, together with the playlist): playlist_gone / stream_ended / playlist_stale tell that.
+        stopped = self._gone or self._ended or self.stalled()
+        if rec.status in (403, 404, 410) and listed and not stopped:
             self._missing_count += 1
             last = self._missing_last
             if last is None or rec.sent_mono - last >= 60.0:
@@ -496,7 +543,44 @@ class EndpointChecker:
                 )
         if rec.status == 200 and rec.url:
             out += self._reuse_check(rec)
+        if self.is_cdn and life is not None and rec.status in (200, 206):
+            out += self._old_copy_check(life, rec)
         return out
+
+    def _old_copy_check(self, life: SegmentLifecycle, rec: RequestRecord) -> list[Alert]:
+        """A CDN answering with a copy older than the segment itself (``Age`` > time listed + EXTINF): the URL
+        was reused by a restart and the edge still serves the previous session's bytes. The validators the
+        edge returns are the old ones too, so :meth:`_reuse_check` cannot see it behind a CDN."""
+        try:
+            age = float(rec.headers.get("age", ""))
+        except ValueError:
+            return []
+        if life.initial:  # first_seen is only an upper bound: the segment may be older than the monitor
+            return []
+        listed_s = rec.sent_mono - life.first_seen.lo
+        limit = listed_s + life.extinf + OLD_COPY_SLACK_S
+        if age <= limit or not self._latch.fire(f"old_copy:{life.generation}"):
+            return []
+        name = rec.url.rsplit("/", 1)[-1].split("?", 1)[0]
+        return [
+            self._alert(
+                Severity.ERROR,
+                "uri_reused",
+                f"The CDN serves {name} from a copy cached {age:.0f} s ago, but segment {life.msn} was first "
+                f"listed {listed_s:.1f} s ago: a previous session's segment with the same URL (old bytes).",
+                evidence={
+                    "url": rec.url,
+                    "age_s": age,
+                    "listed_s": round(listed_s, 3),
+                    "x_cache": rec.headers.get("x-cache"),
+                    "etag": rec.headers.get("etag"),
+                    "generation": life.generation,
+                },
+                advice="Use unique segment names across restarts (nginx-rtmp: hls_fragment_naming system; "
+                "ffmpeg: hls_start_number_source epoch) or invalidate the CDN after a restart.",
+                msn=life.msn,
+            )
+        ]
 
     def _reuse_check(self, rec: RequestRecord) -> list[Alert]:
         validators = (rec.headers.get("etag"), rec.headers.get("content-length"), rec.headers.get("last-modified"))
@@ -553,4 +637,24 @@ def cdn_stale_alert(
         evidence={"cdn_last_msn": cdn.last_msn, "behind_s": round(lag, 3), "age": cdn.age_s},
         advice="Lower the playlist TTL at the CDN (Cache-Control max-age ≤ TD/2 on the origin, "
         "or a cache policy that honours no-cache).",
+    )
+
+
+def segment_size_alert(
+    checker: EndpointChecker, *, life: SegmentLifecycle, size: int, reference_size: int, reference: str
+) -> Alert | None:
+    """The same segment (generation, msn) has another size here than at the reference endpoint: a truncated
+    copy (uploaded while the origin was still writing it) or another session's bytes. Once per generation."""
+    if size == reference_size or not checker._latch.fire(f"size_differs:{life.generation}"):
+        return None
+    name = life.uri.rsplit("/", 1)[-1].split("?", 1)[0]
+    return checker._alert(
+        Severity.ERROR,
+        "segment_differs",
+        f"Segment {life.msn} ({name}) is {size} bytes here but {reference_size} bytes at {reference}: "
+        f"{'a truncated' if size < reference_size else 'a different'} copy.",
+        evidence={"msn": life.msn, "url": life.uri, "size": size, "reference_size": reference_size},
+        advice="Upload a segment only once the origin has closed it, and the playlist only after its "
+        "segments (the tutorial's watcher uploads files as soon as they appear).",
+        msn=life.msn,
     )

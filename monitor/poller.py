@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from monitor.checks import EndpointChecker, cdn_stale_alert
+from monitor.checks import EndpointChecker, cdn_stale_alert, segment_size_alert
 from monitor.clock import Clock
 from monitor.fetch import Fetched, fetch, new_session
 from monitor.measures import MeasureAggregator
@@ -41,22 +41,39 @@ from monitor.tracker import GONE_STATUSES, LifecycleTracker
 log = logging.getLogger(__name__)
 
 LISTED_PROBE_STEP_S = 2.0  # probe spacing for the oldest *listed* segment when nothing removed is pending
+MEASURES_EVERY_S = 1.0  # Measures also at this period while the playlist does not change (staleness, Age)
 
 
 @dataclass
 class SharedState:
-    """Cross-endpoint facts (origin first-seen times for propagation and CDN staleness)."""
+    """Cross-endpoint facts (origin first-seen times for propagation and CDN staleness).
+
+    Keyed by (generation, msn): after a restart the media sequence starts again, and comparing a CDN
+    segment with the previous session's segment of the same number gave false "stale CDN" alerts."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    first_seen: dict[str, dict[int, Window]] = field(default_factory=dict)
+    first_seen: dict[str, dict[tuple[int, int], Window]] = field(default_factory=dict)
+    sizes: dict[str, dict[tuple[int, int], int]] = field(default_factory=dict)  # bytes (HEAD/GET) per segment
 
-    def note_first_seen(self, endpoint: str, msn: int, window: Window) -> None:
+    def note_first_seen(self, endpoint: str, msn: int, window: Window, generation: int = 0) -> None:
         with self.lock:
-            self.first_seen.setdefault(endpoint, {})[msn] = window
+            self.first_seen.setdefault(endpoint, {})[(generation, msn)] = window
 
-    def lookup(self, endpoint: str, msn: int) -> Window | None:
+    def lookup(self, endpoint: str, msn: int, generation: int = 0) -> Window | None:
         with self.lock:
-            return self.first_seen.get(endpoint, {}).get(msn)
+            return self.first_seen.get(endpoint, {}).get((generation, msn))
+
+    def note_size(self, endpoint: str, msn: int, size: int, generation: int = 0) -> None:
+        with self.lock:
+            sizes = self.sizes.setdefault(endpoint, {})
+            sizes[(generation, msn)] = size
+            if len(sizes) > 2000:  # bounded: only recent segments are ever compared
+                for key in sorted(sizes)[:1000]:
+                    del sizes[key]
+
+    def size_of(self, endpoint: str, msn: int, generation: int = 0) -> int | None:
+        with self.lock:
+            return self.sizes.get(endpoint, {}).get((generation, msn))
 
 
 class EndpointPoller:
@@ -92,6 +109,8 @@ class EndpointPoller:
         self.last_snapshot: PlaylistSnapshot | None = None
         self._head_ok = True
         self._blocking_failures = 0
+        self._measures_at = -math.inf
+        self._pending_propagation: dict[tuple[int, int], Window] = {}
         self._blocking_ready = False  # the last blocking reload was useful: issue the next one at once
         self._thread: threading.Thread | None = None
         self._session: requests.Session | None = None
@@ -282,7 +301,7 @@ class EndpointPoller:
                 self.measures.on_missed()
         real_new = [lf for lf in upd.new if not lf.missed]
         for life in real_new:
-            self.shared.note_first_seen(self.name, life.msn, life.first_seen)
+            self.shared.note_first_seen(self.name, life.msn, life.first_seen, life.generation)
         self.measures.on_snapshot(snap, real_new)
         self._propagation(real_new)
         for alert in self.checker.on_snapshot(snap, prev, upd.new, upd.reset is not None, upd.uri_changed):
@@ -307,8 +326,11 @@ class EndpointPoller:
                 endlist=snap.endlist,
             )
         )
-        if snap.changed or real_new:
-            self.emit(self.measures.build(snap, self.clock.mono(), self.clock.utc()))
+        now = self.clock.mono()
+        if snap.changed or real_new or now - self._measures_at >= MEASURES_EVERY_S:
+            # also periodically: a frozen (stale CDN) playlist must still report its growing staleness/Age
+            self._measures_at = now
+            self.emit(self.measures.build(snap, now, self.clock.utc()))
         self._tick()
         if prev is not None and real_new and (self.config.head_new_segments or self.config.download_segments):
             self._check_segment(max(real_new, key=lambda lf: lf.msn))
@@ -326,18 +348,24 @@ class EndpointPoller:
         ref = self.endpoint.reference
         if not ref:
             return
+        # Segments this endpoint listed before the reference did wait here: measuring only the others
+        # biased propagation upwards (a CDN ahead of the origin poller gives a negative sample).
         for life in new:
-            if life.initial:
-                continue
-            origin = self.shared.lookup(ref, life.msn)
+            if not life.initial:
+                self._pending_propagation[(life.generation, life.msn)] = life.first_seen
+        for key, window in sorted(self._pending_propagation.items()):
+            origin = self.shared.lookup(ref, key[1], key[0])
             if origin is not None:
-                self.measures.on_propagation(life.first_seen.mid - origin.mid)
+                self.measures.on_propagation(window.mid - origin.mid)
+                del self._pending_propagation[key]
+            elif window.hi < self.clock.mono() - 60.0:
+                del self._pending_propagation[key]  # never listed by the reference
 
     def _cdn_check(self, snap: PlaylistSnapshot) -> None:
         ref = self.endpoint.reference
         if not ref or snap.endlist:
             return
-        ahead = self.shared.lookup(ref, snap.last_msn + 1)
+        ahead = self.shared.lookup(ref, snap.last_msn + 1, self.tracker.generation)
         alert = cdn_stale_alert(
             self.checker, cdn=snap, origin_first_seen_hi=ahead.hi if ahead else None, now=snap.fetched.lo, reference=ref
         )
@@ -378,6 +406,18 @@ class EndpointPoller:
             self.emit(changed)
         for alert in self.checker.on_segment_response(changed, rec, listed=True):
             self.emit(alert)
+        if changed is not None and changed.size is not None and 200 <= (rec.status or 0) < 300:
+            self._size_check(changed, changed.size)
+
+    def _size_check(self, life: SegmentLifecycle, size: int) -> None:
+        """Compare with the reference endpoint's size of the same segment (truncated S3 copies)."""
+        self.shared.note_size(self.name, life.msn, size, life.generation)
+        ref = self.endpoint.reference
+        ref_size = self.shared.size_of(ref, life.msn, life.generation) if ref else None
+        if ref and ref_size is not None:
+            alert = segment_size_alert(self.checker, life=life, size=size, reference_size=ref_size, reference=ref)
+            if alert is not None:
+                self.emit(alert)
 
     def _probe(self, life: SegmentLifecycle) -> None:
         now = self.clock.mono()
@@ -388,9 +428,11 @@ class EndpointPoller:
         self.emit(rec)
         self.measures.on_request()
         listed = self.tracker.is_listed(life.msn, life.generation)
-        updated = self.tracker.observe_probe(life.msn, rec, life.generation)
+        anchor = self.deletions.anchor
+        not_before = anchor.gone.lo if anchor is not None and anchor.gone and anchor.msn < life.msn else None
+        updated = self.tracker.observe_probe(life.msn, rec, life.generation, not_before=not_before)
         gone = updated is not None and updated.gone is not None
-        self.deletions.note_probe(now, gone)
+        self.deletions.note_probe(now, gone, life.msn)
         if updated is None:
             return
         if gone and listed:
@@ -399,16 +441,31 @@ class EndpointPoller:
                 self.emit(alert)
             self.emit(updated)
         elif gone:
-            self.deletions.note_gone(updated)
-            self.measures.on_gone(updated)
-            for alert in self.checker.on_gone(updated):
-                self.emit(alert)
-            self.emit(updated)
+            self._inferred_between(anchor, updated)
+            self._gone_found(updated)
         elif rec.status == 200:
             for alert in self.checker.on_segment_response(updated, rec, listed=False):
                 self.emit(alert)
             if updated.probes == 1:
                 self.emit(updated)
+
+    def _gone_found(self, life: SegmentLifecycle) -> None:
+        self.deletions.note_gone(life)
+        self.measures.on_gone(life)
+        for alert in self.checker.on_gone(life):
+            self.emit(alert)
+        self.emit(life)
+
+    def _inferred_between(self, anchor: SegmentLifecycle | None, found: SegmentLifecycle) -> None:
+        """Deletion in order: removed segments between the last one found gone and ``found`` are gone too."""
+        if anchor is None or anchor.gone is None or found.gone is None:
+            return
+        window = Window(lo=anchor.gone.lo, hi=found.gone.hi, lo_utc=anchor.gone.lo_utc, hi_utc=found.gone.hi_utc)
+        for cand in self.tracker.removed_not_gone():
+            if cand.generation == found.generation and anchor.msn < cand.msn < found.msn:
+                inferred = self.tracker.infer_gone(cand.msn, cand.generation, window, found.gone_status)
+                if inferred is not None:
+                    self._gone_found(inferred)
 
     def _set_state(self, state: EndpointState, detail: str) -> None:
         if state == self.state:

@@ -236,6 +236,7 @@ class SegmentLifecycle:
     left: Window | None = None  # left the playlist (between last poll listing it and first not)
     gone: Window | None = None  # first 404/403/410 after leaving (between last 200 and first 4xx)
     gone_status: int | None = None
+    gone_inferred: bool = False  # not probed itself: an older and a younger segment were gone (deletion in order)
     last_available_mono: float | None = None  # last probe that still answered 2xx
     probes: int = 0
     gave_up: bool = False  # probing stopped at the limit: "still available after X s"

@@ -230,6 +230,8 @@ class DeletionPlanner:
         self._batch_youngest: list[float] = []  # latest first-seen among each batch's members
         self._last_probe: float = -1e9
         self._chain = False  # the last probe found a segment gone: probe the next one at once
+        self._anchor: SegmentLifecycle | None = None  # the last segment found gone in the current chain
+        self._alive_from: int | None = None  # in the current chain: this MSN (and younger) still answer
 
     def note_gone(self, life: SegmentLifecycle) -> None:
         assert life.gone is not None
@@ -242,7 +244,35 @@ class DeletionPlanner:
         self._batch_sizes[-1] += 1
         if not life.initial:
             self._batch_youngest[-1] = max(self._batch_youngest[-1], life.first_seen.mid)
-        self._chain = True
+        if not life.gone_inferred:
+            if not self._chain or (self._alive_from is not None and life.msn >= self._alive_from):
+                self._alive_from = None  # a new chain (the old bound is stale)
+            self._chain = True
+            self._anchor = life
+
+    @property
+    def anchor(self) -> SegmentLifecycle | None:
+        """While chaining after a deletion: the segment found gone last (younger ones went after it)."""
+        return self._anchor if self._chain else None
+
+    def _bisecting(self) -> bool:
+        """Batch deleter (the previous batch removed several at once): look for the youngest gone
+        segment by bisection instead of walking one by one (fewer probes)."""
+        return len(self._batch_sizes) >= 2 and self._batch_sizes[-2] > 1
+
+    def _chain_target(self, candidates: list[SegmentLifecycle]) -> SegmentLifecycle | None:
+        below = [c for c in candidates if self._alive_from is None or c.msn < self._alive_from]
+        if not below:
+            self._end_chain()
+            return None
+        if self._bisecting() and len(below) > 1:
+            return below[-1] if self._alive_from is None else below[len(below) // 2]
+        return below[0]
+
+    def _end_chain(self) -> None:
+        self._chain = False
+        self._anchor = None
+        self._alive_from = None
 
     def _age_period_hypothesis(self, target: SegmentLifecycle, now: float) -> tuple[float, float] | None:
         """After one batch deletion: guess that the cleaner runs every "age threshold" (nginx-rtmp's
@@ -262,10 +292,13 @@ class DeletionPlanner:
     def last_probe(self) -> float:
         return self._last_probe
 
-    def note_probe(self, now: float, gone: bool) -> None:
+    def note_probe(self, now: float, gone: bool, msn: int | None = None) -> None:
         self._last_probe = now
         if not gone:
-            self._chain = False
+            if self._chain and msn is not None:
+                self._alive_from = msn if self._alive_from is None else min(self._alive_from, msn)
+            else:
+                self._end_chain()
 
     def predict(self, target: SegmentLifecycle, now: float) -> tuple[float, float] | None:
         """(predicted deletion instant, uncertainty) from the best-fitting model, or None."""
@@ -307,10 +340,12 @@ class DeletionPlanner:
         deletions are still caught, with less precision).
         """
         if not candidates:
+            self._end_chain()
             return None
         target = candidates[0]
-        if self._chain:
-            at = now
+        chained = self._chain_target(candidates) if self._chain else None
+        if chained is not None:
+            target, at = chained, now
         else:
             pred = self.predict(target, now)
             if pred is not None and now > pred[0] + max(0.1, pred[1] + 0.05) + 0.5:

@@ -131,8 +131,13 @@ class LifecycleTracker:
         self._previous = snap
         return upd
 
-    def observe_probe(self, msn: int, rec: RequestRecord, generation: int | None = None) -> SegmentLifecycle | None:
-        """Account for a HEAD/ranged GET of a removed segment. Returns the lifecycle if it changed."""
+    def observe_probe(
+        self, msn: int, rec: RequestRecord, generation: int | None = None, not_before: float | None = None
+    ) -> SegmentLifecycle | None:
+        """Account for a HEAD/ranged GET of a removed segment. Returns the lifecycle if it changed.
+
+        ``not_before``: an older segment was still there then (deletion in order), which narrows the
+        gone window of this one."""
         key = (self.generation if generation is None else generation, msn)
         st = self._states.get(key)
         if st is None or st.life.gone is not None or rec.status is None:
@@ -141,6 +146,8 @@ class LifecycleTracker:
         if rec.status in GONE_STATUSES:
             last_ok = life.last_available_mono
             lo = last_ok if last_ok is not None else (life.left.lo if life.left else rec.sent_mono)
+            if not_before is not None:
+                lo = max(lo, not_before)
             hi = rec.first_byte_mono if rec.first_byte_mono is not None else rec.end_mono
             lo = min(lo, hi)
             gone = Window(lo=lo, hi=hi, lo_utc=_utc_of(rec, lo), hi_utc=_utc_of(rec, hi))
@@ -157,6 +164,19 @@ class LifecycleTracker:
             new = replace(life, probes=life.probes + 1)
         st.life = new
         return new
+
+    def infer_gone(self, msn: int, generation: int, window: Window, status: int | None) -> SegmentLifecycle | None:
+        """Mark a removed segment gone without probing it (an older and a younger one were found gone)."""
+        st = self._states.get((generation, msn))
+        if st is None or st.life.gone is not None or st.listed:
+            return None
+        lo = window.lo if st.life.last_available_mono is None else max(window.lo, st.life.last_available_mono)
+        lo = min(lo, window.hi)
+        gone = Window(
+            lo=lo, hi=window.hi, lo_utc=window.lo_utc + timedelta(seconds=lo - window.lo), hi_utc=window.hi_utc
+        )
+        st.life = replace(st.life, gone=gone, gone_status=status, gone_inferred=True)
+        return st.life
 
     def give_up(self, msn: int, generation: int | None = None) -> SegmentLifecycle | None:
         st = self._states.get((self.generation if generation is None else generation, msn))

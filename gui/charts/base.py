@@ -116,10 +116,9 @@ class TimeChart(QWidget):
         self._marker = pg.InfiniteLine(angle=90, movable=False)
         self._marker.setZValue(50)
         self._marker.hide()
-        self.plot.addItem(self._marker, ignoreBounds=True)
+        # marker and cursor join the plot only when first used: every line in a plot costs time on each pan
         self._cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((128, 128, 128, 120)))
         self._cursor.hide()
-        self.plot.addItem(self._cursor, ignoreBounds=True)
         self._mouse_proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
         head = QHBoxLayout()
         head.setContentsMargins(4, 2, 4, 0)
@@ -318,6 +317,14 @@ class TimeChart(QWidget):
             if key != self._fitted.get(right):
                 self._fitted[right] = key
                 vb.setYRange(key[0], key[1], padding=0)
+        self.apply_view()
+
+    def apply_view(self) -> None:
+        """Apply the pending view transform now: pyqtgraph applies it lazily inside the paint, which
+        moves every item and schedules a second full paint of the chart."""
+        for vb in (self.vb, self.right_vb):
+            if vb is not None and vb._matrixNeedsUpdate:
+                vb.updateMatrix()
 
     def sync_autorange(self) -> None:
         """Compatibility name: fit the y axes to the current x range."""
@@ -330,6 +337,8 @@ class TimeChart(QWidget):
         if t is None:
             self._marker.hide()
         else:
+            if self._marker.scene() is None:
+                self.plot.addItem(self._marker, ignoreBounds=True)
             self._marker.setValue(t)
             self._marker.show()
 
@@ -344,6 +353,8 @@ class TimeChart(QWidget):
             self._cursor.hide()
             return
         pt = self.vb.mapSceneToView(pos)
+        if self._cursor.scene() is None:
+            self.plot.addItem(self._cursor, ignoreBounds=True)
         self._cursor.setValue(pt.x())
         self._cursor.show()
         self._readout.setText(self.readout_at(pt.x(), pt.y()))

@@ -151,7 +151,9 @@ class LifecycleItem(pg.GraphicsObject):
         idx = np.nonzero(mask)[0]
         if not len(idx):
             return 0
-        stride = max(1, math.ceil(len(idx) / MAX_BARS))
+        vb = self.getViewBox()
+        max_bars = min(MAX_BARS, int(1.5 * vb.height())) if vb is not None and vb.height() > 0 else MAX_BARS
+        stride = max(1, math.ceil(len(idx) / max(50, max_bars)))
         idx = idx[::stride]
         n = len(idx)
         h = BAR_H if stride == 1 else BAR_H * stride
@@ -161,13 +163,14 @@ class LifecycleItem(pg.GraphicsObject):
         ok = idx[~np.isnan(d["pred_lo"][idx])]
         self._layers.append((_rects(d["pred_lo"][ok], y[ok] - h / 2, d["pred_hi"][ok] - d["pred_lo"][ok],
                                     hs[: len(ok)]), QBrush(pred)))
-        lg = idx[~np.isnan(left[idx])]
+        detail = stride <= 2  # zoomed out, the thin marks are below a pixel: skip them
+        lg = idx[~np.isnan(left[idx])] if detail else idx[:0]
         self._layers.append((_rects(left[lg], y[lg] - h / 6, d["linger_end"][lg] - left[lg], hs[: len(lg)] / 3),
                              QBrush(QColor(self.theme.lingering))))
         color = QColor(self.theme.origin if endpoint == "origin" else self.theme.cdn)
         self._layers.append((_rects(first[idx], y[idx] - h / 2, d["listed_end"][idx] - first[idx], hs),
                              QBrush(color)))
-        gn = idx[~np.isnan(gone[idx])]
+        gn = idx[~np.isnan(gone[idx])] if detail else idx[:0]
         if len(gn):  # gone: a tick 2 px wide
             px = self.pixel_width() * (2 if stride == 1 else 1)
             self._layers.append((_rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), hs[: len(gn)]),
@@ -221,6 +224,7 @@ class LifecycleChart(TimeChart):
         self.plot.setAxisItems({"left": SequenceAxis(model)})
         self.plot.setLabel("left", "segment (media sequence)")
         self.plot.getAxis("left").setWidth(70)
+        super().apply_theme(theme)  # the replaced axis needs the theme's pens
         self.vb.setMouseEnabled(x=True, y=True)
         self.item = LifecycleItem(model, theme)
         self.plot.addItem(self.item)
@@ -251,6 +255,7 @@ class LifecycleChart(TimeChart):
 
     def fit_y(self, x0: float | None = None, x1: float | None = None) -> None:
         """The timeline's y range is set by the window (follow mode) or by the user."""
+        self.apply_view()
 
     def highlight_segment(self, y: float | None) -> None:
         self.item.highlight_y = y

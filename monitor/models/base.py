@@ -15,6 +15,7 @@ from monitor.models.units import Interval, flag, fmt_s, seconds
 #: "keyframe_interval") and nothing else in common.
 KEYINT_KEYS = ("keyint", "keyframe_interval", "gop", "keyint_s")
 TIMELINE_SEGMENTS = 30
+MAX_SIMULATED = 30_000  # segments simulated at most (hls_list_size 10000 still gets a full window)
 
 
 def take(settings: Mapping[str, object], *keys: str) -> object | None:
@@ -153,13 +154,18 @@ class ServerProfile:
 
     def predict(self, count: int = TIMELINE_SEGMENTS) -> Prediction:
         """Predict everything from the settings alone (first ``count`` segments of a publish)."""
-        cuts = self.cuts(max(count, 3 * TIMELINE_SEGMENTS))
+        n = max(count, 3 * TIMELINE_SEGMENTS)
+        cuts = self.cuts(n)
         durations = [d for _, d, _ in cuts]
+        entries = self.entries(durations)
+        if entries and 3 * entries + 10 > n:  # the middle segment must have a full window on each side
+            cuts = self.cuts(min(3 * entries + 10, MAX_SIMULATED))
+            durations = [d for _, d, _ in cuts]
+            entries = self.entries(durations)
         pattern = steady_pattern(durations)
         mid = len(durations) // 2
-        entries = self.entries(durations)
-        window = None if entries is None else sum(durations[mid - entries + 1 : mid + 1])
-        td = self.target_duration(durations[mid - (entries or 10) + 1 : mid + 1])
+        window = None if entries is None else sum(durations[max(0, mid - entries + 1) : mid + 1])
+        td = self.target_duration(durations[max(0, mid - (entries or 10) + 1) : mid + 1])
         life = self.lifecycle(durations, mid)
         hold_back = 3.0 * td if window is None else min(3.0 * td, window)
         return Prediction(

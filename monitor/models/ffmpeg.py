@@ -88,7 +88,7 @@ class FfmpegProfile(ServerProfile):
             delete_segments=("delete_segments" in flag_set) or (delete is not None and flag(delete)),  # type: ignore[arg-type]
             delete_threshold=threshold,
             nms=target is NmsProfile,
-            hls_keep=bool(keep) if isinstance(keep, bool | int) else keep is not None and str(keep) != "",
+            hls_keep=False if keep is None else flag(keep),  # type: ignore[arg-type]
             omit_endlist="omit_endlist" in flag_set,
             program_date_time="program_date_time" in flag_set,
         )
@@ -167,9 +167,10 @@ class FfmpegProfile(ServerProfile):
             extra = " until ffmpeg exits (then NMS deletes everything)" if self.nms and not self.hls_keep else ""
             return f"Never deleted while publishing (no delete_segments){extra}: files pile up."
         kept = self.kept_unreferenced()
+        d = self.hls_time if self.keyint_s is None else max(self.hls_time, self.keyint_s)  # G >= T: D = G
         return (
             f"At each cut, removed segments beyond the newest {kept} are deleted at once: a segment goes 404 "
-            f"{kept} segment(s) ({fmt_s(kept * self.hls_time)}) after leaving the playlist."
+            f"{kept} segment(s) ({fmt_s(kept * d)}) after leaving the playlist."
         )
 
     def stop_words(self) -> str:

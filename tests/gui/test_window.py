@@ -114,3 +114,41 @@ def test_layout_and_recent_urls_persist(qtbot, tmp_path):
     assert not w2.docks["Host"].isVisible()
     assert w2.url_bar.origin.itemText(0) == "http://127.0.0.1:1/a.m3u8"
     w2.close()
+
+
+def test_dark_theme_recolours_the_charts(window):
+    from gui.charts.theme import DARK
+
+    _feed(window, synthetic_events(20))
+    for chart in window.charts:
+        chart.apply_theme(DARK)
+    assert window.lifecycle.plot_widget.backgroundBrush().color().name() == DARK.background
+    assert window.charts[1].curves[0].item.opts["pen"].color().name() == DARK.origin
+
+
+def test_drop_a_url_fills_the_url_bar(window):
+    from PySide6.QtCore import QMimeData, QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setText("http://127.0.0.1:9/live/key.m3u8")
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.url_bar.urls()[0] == "http://127.0.0.1:9/live/key.m3u8"
+
+
+def test_hover_readout_and_what_if(window):
+    window.profile.set_profile("nginx-rtmp", {"hls_fragment": 1.0, "hls_playlist_length": 6.0, "keyint": 1.0})
+    _feed(window, synthetic_events(50))
+    xs, ys = window.model.xy("interval.origin")
+    t = xs[10]
+    text = window.charts[1].readout_at(t, 1.0)
+    assert f"inter-arrival, origin: <b>{ys[10]:.2f} s</b>" in text
+    row = window.lifecycle.readout_at(t, 10.0)
+    assert "origin</b> #10" in row and "listed 6." in row and "predicted" in row
+    window.show_what_if()
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    assert "Prediction for nginx-rtmp" in window._what_if.findChild(QPlainTextEdit).toPlainText()
+    window._what_if.close()

@@ -41,6 +41,14 @@ def test_charts_fill_against_the_lab_and_the_session_replays(window, qtbot, lab)
     # the fingerprint recognised the server and the profile shows a prediction
     assert window.server.fingerprint and window.server.fingerprint[0] == "nginx-rtmp"
     assert window.server.prediction is not None
+    # the stream going live was notified (tray when there is one; always the status bar and the list)
+    assert any("live" in title for title, _ in window.notifications)
+    # the server model judged what was observed, in plain words
+    window._update_verdicts()
+    assert window.verdicts.count() >= 3
+    statuses = {window.verdicts.tree.topLevelItem(i).text(0): window.verdicts.tree.topLevelItem(i).text(1)
+                for i in range(window.verdicts.count())}
+    assert statuses.get("appear", "").startswith("✔"), statuses
     # the playlist window matches hls_playlist_length within a segment
     _, win_s = window.model.xy("window_s.origin")
     assert 3.0 <= float(win_s[-1]) <= 6.0

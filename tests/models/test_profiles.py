@@ -277,3 +277,20 @@ def test_stop_plans() -> None:
     srs = predict(profile_for("srs", {"hls_dispose": 30})).on_stop
     assert srs.playlist_gone == Interval(30, 40) and srs.continues_within == Interval(33, 33)
     assert not predict(profile_for("mediamtx", {})).on_stop.restart_reuses_names
+
+
+def test_long_playlists_get_a_full_simulated_window() -> None:
+    """hls_playlist_length 60s with 1 s fragments (60 entries) and NMS hls_list_size=100 (the tutorial)."""
+    ng = predict(nginx("1s", "60s", keyint=1))
+    assert ng.entries == 60 and ng.window_s == pytest.approx(60)
+    assert ng.lifecycle.listed_for == pytest.approx(60) and ng.lifecycle.gone_after_leave == Interval(60, 180)
+    assert next(c for c in ng.spec if c.rule.startswith("playlist lasts")).holds == "yes"
+    flags = "[hls_time=1:hls_list_size=100:hls_flags=delete_segments]"
+    nms = predict(profile_for("nms", {"hlsFlags": flags, "keyint": 2}))
+    assert nms.window_s == pytest.approx(200) and nms.lifecycle.gone_after_leave == Interval.point(2)
+    assert "(2 s)" in nms.deletion
+
+
+def test_hls_keep_false_words() -> None:
+    assert predict(profile_for("nms", {"hlsKeep": "false"})).on_stop.playlist_gone is not None
+    assert predict(profile_for("nms", {"hlsKeep": True})).on_stop.playlist_gone is None

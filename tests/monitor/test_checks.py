@@ -162,3 +162,76 @@ def test_cdn_stale():
     alert = cdn_stale_alert(ch, cdn=cdn, origin_first_seen_hi=5.0, now=10.0, reference="origin")
     assert alert is not None and alert.code == "stale_cdn_playlist"
     assert cdn_stale_alert(ch, cdn=cdn, origin_first_seen_hi=5.0, now=10.5, reference="origin") is None  # latched
+
+
+# ---- what real servers legitimately do must not raise false alarms (engineer D's review) -------------------
+def test_stop_cleanup_is_not_a_listed_segment_fault():
+    """NMS deletes everything after ENDLIST; nginx-rtmp's cleaner removes the stale playlist and its files
+    together: a 404 for a still-'listed' segment then is the cleanup, not segment_missing."""
+    ended = checker()
+    run_stream(ended, [*healthy(2), snap(4.0, 2, endlist=True)])
+    assert ended.on_segment_response(None, request(5.0, 404, msn=2), listed=True) == []
+    (gone,) = ended.on_playlist_request(pl_req(5.5, 404), "HTTP 404", 2)
+    assert gone.code == "playlist_gone" and gone.severity == Severity.INFO
+    stale = checker()
+    s = healthy(3)
+    run_stream(stale, s)
+    assert codes(stale.on_tick(s[-1].fetched.hi + 3.5, 2, False)) == {"playlist_stale"}
+    assert stale.on_segment_response(None, request(s[-1].fetched.hi + 4, 404, msn=3), listed=True) == []
+    assert stale.on_playlist_request(pl_req(20.0, 404), "HTTP 404", 2)[0].severity == Severity.INFO
+    live = checker()  # vanishing while live is still an error, and so is a listed 404 while live
+    run_stream(live, healthy(3))
+    assert live.on_playlist_request(pl_req(4.5, 404), "HTTP 404", 2)[0].severity == Severity.ERROR
+    assert codes(checker().on_segment_response(None, request(1.0, 404, msn=4), listed=True)) == {"segment_missing"}
+
+
+def test_restart_after_a_stop_is_a_new_session_not_an_error():
+    ch = checker()
+    s = healthy(3, start=50)
+    run_stream(ch, s)
+    ch.on_playlist_request(pl_req(7.0, 404), "HTTP 404", 2)
+    tr = LifecycleTracker("origin")
+    for x in s:
+        tr.observe(x)
+    back = snap(9.0, 0, 1, previous=s[-1])
+    alerts = ch.on_snapshot(back, s[-1], tr.observe(back).new, True, [])
+    (msn_back,) = [a for a in alerts if a.code == "msn_back"]
+    assert msn_back.severity == Severity.INFO and msn_back.evidence["new_session"]
+    live = [a for a in run_stream(checker(), [*healthy(3, start=50), snap(6.0, 0, 3)]) if a.code == "msn_back"]
+    assert live[0].severity == Severity.ERROR
+
+
+def test_ffmpeg_lrint_tie_is_not_over_target():
+    s = healthy(3)
+    tie = snap(6.0, 3, 3, dur=2.5, td=2, previous=s[-1])  # ffmpeg: lrint(2.5) = 2
+    assert "extinf_over_target" not in codes(run_stream(checker(), [*s, tie]))
+    over = snap(6.0, 3, 3, dur=2.501, td=2, previous=s[-1])
+    assert "extinf_over_target" in codes(run_stream(checker(), [*s, over]))
+
+
+def test_target_changed_reported_once():
+    s, prev = [], None
+    for k, td in enumerate([2, 3, 2, 3, 2, 3]):
+        prev = snap(2.0 * k, k, 3, td=td, previous=prev)
+        s.append(prev)
+    assert [a.code for a in run_stream(checker(), s)].count("target_changed") == 1
+
+
+def test_nginx_cleanup_shortfall_with_whole_second_mtimes_is_a_warning():
+    ch = checker()
+    run_stream(ch, healthy(3))  # required 8 s; nginx may fall short by one segment + 1 s
+    (alert,) = ch.on_gone(_life(10.0, 15.1))
+    assert alert.severity == Severity.WARNING
+
+
+def test_s3_without_origin_header_cors_is_not_verified():
+    s3 = {**GOOD, "server": "AmazonS3"}
+    del s3["access-control-allow-origin"]
+    (alert,) = checker().on_playlist_request(pl_req(0.0, 200, s3), None, 2)
+    assert alert.code == "cors" and alert.severity == Severity.INFO
+
+
+def test_deletions_after_endlist_are_the_stop_cleanup():
+    ch = checker()
+    run_stream(ch, [*healthy(3), snap(6.0, 3, endlist=True)])
+    assert ch.on_gone(_life(10.0, 11.0)) == []  # NMS wipes the folder once ffmpeg exits (no hlsKeep)

@@ -233,3 +233,35 @@ def test_probe_cli_metrics_and_summary(tmp_path):
     assert 'hlsmon_window_segments{endpoint="origin"} 6.0' in metrics
     assert "hlsmon_request_seconds_bucket" in metrics
     assert "origin: state live; segments seen" in out and "alerts: 0" in out
+
+
+def test_huge_playlist_is_not_read_past_the_limit():
+    body = playlist(0, [1.0] * 20000, td=1)  # ~ 400 kB
+    with FakeServer() as srv:
+        srv.routes["/big.m3u8"] = lambda m, p: Reply(200, body, {"Content-Type": M3U8})
+        mon, events = run_monitor(srv.url("/big.m3u8"), 1.5, max_playlist_bytes=100_000)
+    errors = [e.error for e in events if isinstance(e, RequestRecord) and e.error]
+    assert errors and "larger than 100000 bytes" in errors[0]
+    assert not mon.lifecycles()
+
+
+def test_killed_probe_loses_at_most_about_a_second(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    stream = LiveStream(interval=0.5, window=6, td=1, delete_after=5.0)
+    record = tmp_path / "k.jsonl"
+    with FakeServer() as srv:
+        url = stream.install(srv)
+        proc = subprocess.Popen(
+            [sys.executable, str(root / "main.py"), "probe", url, "--record", str(record), "--quiet"], cwd=root
+        )
+        time.sleep(4.0)
+        killed = time.monotonic()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    requests_seen = [e for e in read_session(record) if isinstance(e, RequestRecord)]
+    assert requests_seen and killed - max(r.sent_mono for r in requests_seen) < 1.2

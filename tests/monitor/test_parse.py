@@ -144,3 +144,26 @@ def test_hostile_playlists_only_raise_playlist_error(lines, junk):
     if isinstance(result, PlaylistSnapshot):
         assert all(s.duration >= 0 for s in result.segments)
         assert [s.msn for s in result.segments] == list(range(result.media_sequence, result.last_msn + 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(_lines, max_size=12), st.integers(0, 3)), min_size=1, max_size=8))
+def test_hostile_playlist_sequences_keep_tracker_invariants(versions):
+    from monitor.tracker import LifecycleTracker
+
+    tracker = LifecycleTracker("origin")
+    prev = None
+    for k, (lines, extra) in enumerate(versions):
+        text = "\n".join(["#EXTM3U", *lines, *(["#EXTINF:1.0,", f"s{k}.ts"] * extra)])
+        fetched = Window(lo=float(k), hi=k + 0.1, lo_utc=NOW, hi_utc=NOW)
+        try:
+            snap = parse(text, url=URL, endpoint="origin", fetched=fetched, previous=prev)
+        except PlaylistError:
+            continue
+        if not isinstance(snap, PlaylistSnapshot):
+            continue
+        tracker.observe(snap)
+        prev = snap
+    keys = [(lf.generation, lf.msn) for lf in tracker.lifecycles()]
+    assert len(keys) == len(set(keys))
+    assert all(lf.first_seen.lo <= lf.first_seen.hi for lf in tracker.lifecycles())

@@ -128,3 +128,30 @@ def test_deletion_planner_guesses_period_from_first_batch_then_falls_back():
     at, _ = dp.next_probe([target], now=21.0)
     assert at == pytest.approx(27.95)  # idle until the guessed window
     assert dp.predict(target, now=31.0) is None  # window passed: guess dropped
+
+
+def _pending(msn: int):
+    life = _gone(msn, 2.0 * msn, 2.0 * msn + 6, 0.0)
+    return life.__class__(**{**life.__dict__, "gone": None})
+
+
+def test_deletion_planner_bisects_after_learning_batches():
+    dp = DeletionPlanner(rate=100, burst=100)
+    for msn in (0, 1, 2):  # a first batch of three at t=20
+        dp.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
+    dp.note_probe(20.1, gone=False, msn=3)  # chain ends on a survivor
+    dp.note_gone(_gone(3, 6.0, 12.0, 32.0))  # second batch starts: bisect now
+    cands = [_pending(m) for m in range(4, 11)]
+    at, target = dp.next_probe(cands, now=32.0)
+    assert target.msn == 10 and at == pytest.approx(32.0)  # the youngest removed first
+    dp.note_probe(32.01, gone=False, msn=10)
+    _, target = dp.next_probe(cands[:-1], now=32.02)
+    assert target.msn == 7  # then the middle of what is left below
+    dp.note_probe(32.03, gone=False, msn=7)
+    _, target = dp.next_probe(cands[:3], now=32.04)
+    assert target.msn == 5
+    dp.note_probe(32.05, gone=False, msn=5)
+    _, target = dp.next_probe(cands[:1], now=32.06)
+    assert target.msn == 4
+    dp.note_probe(32.07, gone=False, msn=4)
+    assert dp.anchor is None or dp.next_probe(cands, now=32.08)[1].msn == 4  # chain over: oldest first again
