@@ -36,8 +36,12 @@ def ensure_display() -> subprocess.Popen | None:
     if os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         return None
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as f:
         os.environ["DISPLAY"] = ":" + f.readline().strip()
@@ -72,8 +76,7 @@ def main() -> int:
     rss0 = psutil.Process().memory_info().rss / 1e6
 
     t0 = time.perf_counter()
-    n = window.ingestor.feed_many(synthetic_events(args.segments, fragment_s=1.0, playlist_len_s=6.0,
-                                                   stale_every=3600))
+    n = window.ingestor.feed_many(synthetic_events(args.segments, fragment_s=1.0, playlist_len_s=6.0, stale_every=3600))
     feed_s = time.perf_counter() - t0
     rows = {ep: len(t) for ep, t in window.model.lifecycles.items()}
     t0 = time.perf_counter()
@@ -107,23 +110,42 @@ def main() -> int:
     cpu50, cpu95 = float(np.percentile(cpu, 50)), float(np.percentile(cpu, 95))
     load = os.getloadavg()[0]
     rss = max(peak_rss_mb(), psutil.Process().memory_info().rss / 1e6)
-    sys.stdout.write(f"pan/zoom redraw over {len(arr)} steps (6 charts, spans 30 s..24 h): p50 {p50:.1f} ms, "
-                     f"p95 {p95:.1f} ms, max {mx:.1f} ms\n")
-    sys.stdout.write(f"GUI-thread CPU per redraw: p50 {cpu50:.1f} ms, p95 {cpu95:.1f} ms "
-                     f"(machine load average {load:.1f} on {os.cpu_count()} cores: wall time includes waiting)\n")
-    sys.stdout.write(f"RSS: {rss0:.0f} MB with the empty window, peak {rss:.0f} MB; "
-                     f"model buffers {window.model.nbytes() / 1e6:.1f} MB\n")
-    sys.stdout.write(f"target: p95 <= 50 ms: {'PASS' if p95 <= 50 else 'FAIL'}; RSS <= 400 MB: "
-                     f"{'PASS' if rss <= 400 else 'FAIL'}\n")
+    sys.stdout.write(
+        f"pan/zoom redraw over {len(arr)} steps (6 charts, spans 30 s..24 h): p50 {p50:.1f} ms, "
+        f"p95 {p95:.1f} ms, max {mx:.1f} ms\n"
+    )
+    sys.stdout.write(
+        f"GUI-thread CPU per redraw: p50 {cpu50:.1f} ms, p95 {cpu95:.1f} ms "
+        f"(machine load average {load:.1f} on {os.cpu_count()} cores: wall time includes waiting)\n"
+    )
+    sys.stdout.write(
+        f"RSS: {rss0:.0f} MB with the empty window, peak {rss:.0f} MB; "
+        f"model buffers {window.model.nbytes() / 1e6:.1f} MB\n"
+    )
+    sys.stdout.write(
+        f"target: p95 <= 50 ms: {'PASS' if p95 <= 50 else 'FAIL'}; RSS <= 400 MB: {'PASS' if rss <= 400 else 'FAIL'}\n"
+    )
     window.close()
     if xvfb is not None:
         xvfb.terminate()
-    sys.stdout.write(json.dumps({"redraw_p50_ms": round(p50, 1), "redraw_p95_ms": round(p95, 1),
-                                 "redraw_max_ms": round(mx, 1),
-                                 "redraw_cpu_p50_ms": round(cpu50, 1), "redraw_cpu_p95_ms": round(cpu95, 1),
-                                 "load_avg": round(load, 1), "rss_mb": round(rss, 1),
-                                 "segments": args.segments, "events": n, "replay_s": round(feed_s, 1),
-                                 "steps": len(arr)}) + "\n")
+    sys.stdout.write(
+        json.dumps(
+            {
+                "redraw_p50_ms": round(p50, 1),
+                "redraw_p95_ms": round(p95, 1),
+                "redraw_max_ms": round(mx, 1),
+                "redraw_cpu_p50_ms": round(cpu50, 1),
+                "redraw_cpu_p95_ms": round(cpu95, 1),
+                "load_avg": round(load, 1),
+                "rss_mb": round(rss, 1),
+                "segments": args.segments,
+                "events": n,
+                "replay_s": round(feed_s, 1),
+                "steps": len(arr),
+            }
+        )
+        + "\n"
+    )
     return 0 if p95 <= 50 and rss <= 400 else 1
 
 

@@ -2,7 +2,7 @@
 
 Two child processes in turn (``--rounds`` times, alternating), each measured with psutil after a warm-up:
 
-* ``bare``: python-vlc only: one instance, one media player in its own X window, ``play()``;
+* ``bare``: python-vlc only: one instance, one media player in a plain native Qt widget, ``play()``;
 * ``hlsmon``: a Qt window with ``gui.video_panel.VideoPanel`` (libVLC in a native child window, log
   callback, health sampling at 10 Hz, clock-strip snapshots at 3 Hz, live-edge control, playlist watcher)
   plus the monitoring core (``monitor.Monitor`` polling the same playlist) when it is importable.
@@ -24,22 +24,37 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+VIDEO_SIZE = (640, 360)  # the lab's picture size: no scaling in either player
 sys.path.insert(0, str(ROOT))
 
 
 def child_bare(url: str, seconds: float) -> None:
+    """python-vlc in a plain native Qt widget of the same size as hlsmon's video surface (same vout work)."""
     import vlc
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
 
+    app = QApplication([])
+    window = QWidget()
+    window.setAttribute(Qt.WidgetAttribute.WA_NativeWindow, True)
+    window.resize(*VIDEO_SIZE)
+    window.show()
     instance = vlc.Instance(["--aout=adummy", "--no-osd"])
     player = instance.media_player_new()
     media = instance.media_new(url)
     player.set_media(media)
+    player.set_xwindow(int(window.winId()))
     player.play()
-    time.sleep(seconds)
-    player.stop()
-    player.release()
-    media.release()
-    instance.release()
+
+    def finish() -> None:
+        player.stop()
+        player.release()
+        media.release()
+        instance.release()
+        app.quit()
+
+    QTimer.singleShot(int(seconds * 1000), finish)
+    app.exec()
 
 
 def child_hlsmon(url: str, seconds: float, *, monitor_on: bool = True, snapshot_hz: float = 3.0) -> None:
@@ -50,8 +65,8 @@ def child_hlsmon(url: str, seconds: float, *, monitor_on: bool = True, snapshot_
 
     app = QApplication([])
     panel = VideoPanel(audio=False, snapshot_hz=snapshot_hz)
-    panel.resize(640, 420)
     panel.show()
+    panel.surface.setFixedSize(*VIDEO_SIZE)
     panel.play(url)
     monitor = _start_monitor(url) if monitor_on else None
 
@@ -103,7 +118,7 @@ def main() -> int:
     parser.add_argument("--child", choices=["bare", "hlsmon"])
     parser.add_argument("--url")
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--warmup", type=float, default=8.0)
+    parser.add_argument("--warmup", type=float, default=30.0, help="s before measuring (live-edge catch-up done)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-monitor", action="store_true", help="hlsmon child without the monitoring core")
     parser.add_argument("--snapshot-hz", type=float, default=3.0, help="hlsmon child's strip snapshots per second")

@@ -45,9 +45,7 @@ class AlertsPanel(QWidget):
 
     def add_alerts(self, alerts: list[AlertItem]) -> None:
         for alert in alerts:
-            item = QTreeWidgetItem(
-                [alert.severity, fmt_time(alert.t), alert.endpoint, alert.message, alert.advice]
-            )
+            item = QTreeWidgetItem([alert.severity, fmt_time(alert.t), alert.endpoint, alert.message, alert.advice])
             color = QColor(SEVERITY_COLORS.get(alert.severity, "#888888"))
             item.setForeground(0, color)
             font = item.font(0)
@@ -76,6 +74,8 @@ class AlertsPanel(QWidget):
             alert: AlertItem = items[0].data(0, ROLE_ALERT)
             color = SEVERITY_COLORS.get(alert.severity, "#888888")
             where = f"{alert.endpoint}, segment {alert.sequence}" if alert.sequence is not None else alert.endpoint
-            self.detail.setText(f"<b style='color:{color}'>{alert.severity}</b> {fmt_time(alert.t)} ({where}) "
-                                f"[{alert.code}]: {alert.message}<br><b>Advice:</b> {alert.advice or '–'}")
+            self.detail.setText(
+                f"<b style='color:{color}'>{alert.severity}</b> {fmt_time(alert.t)} ({where}) "
+                f"[{alert.code}]: {alert.message}<br><b>Advice:</b> {alert.advice or '–'}"
+            )
             self.alert_selected.emit(alert)

@@ -51,17 +51,24 @@ def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
     window.status.setText("Starting the lab (nginx-rtmp and an ffmpeg publisher on 127.0.0.1)…")
 
     def ready(lab: object) -> None:
-        window.profile.set_profile("nginx-rtmp", {"hls_fragment": args.lab_fragment,
-                                                  "hls_playlist_length": args.lab_playlist,
-                                                  "hls_cleanup": True, "keyint": lab.config.keyint_s})
+        window.profile.set_profile(
+            "nginx-rtmp",
+            {
+                "hls_fragment": args.lab_fragment,
+                "hls_playlist_length": args.lab_playlist,
+                "hls_cleanup": True,
+                "keyint": lab.config.keyint_s,
+            },
+        )
         window.model.refs.values["source_fps"] = float(lab.config.fps)
         delivery = getattr(lab, "delivery", None)
         edge = getattr(delivery, "edge_playlist_url", None) if delivery is not None else None
         origin = getattr(lab, "origin_playlist_url", lab.playlist_url)
         window.download_segments = True  # loopback: cheap, gives the bitrate chart
         window.play(origin, args.cdn or edge or "")
-        window.statusBar().showMessage(f"Lab running. OBS: server {lab.rtmp_server_url}, stream key "
-                                       f"{lab.config.stream_key}", 15_000)
+        window.statusBar().showMessage(
+            f"Lab running. OBS: server {lab.rtmp_server_url}, stream key {lab.config.stream_key}", 15_000
+        )
 
     def failed(message: str) -> None:
         window.status.setText(f"The lab could not start: {message}")

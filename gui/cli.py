@@ -17,20 +17,33 @@ PROFILES = ("auto", "nginx-rtmp", "ffmpeg", "srs", "mediamtx", "generic")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", nargs="?", help="origin playlist URL (none: start the lab and open on it)")
     parser.add_argument("--cdn", metavar="URL", default="", help="the same playlist through the CDN")
-    parser.add_argument("--profile", choices=PROFILES, default="auto",
-                        help="server profile (default: guessed from the playlist and headers)")
-    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
-                        help="a server setting in its own name, e.g. --set hls_fragment=2 (repeatable)")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="auto",
+        help="server profile (default: guessed from the playlist and headers)",
+    )
+    parser.add_argument(
+        "--set",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a server setting in its own name, e.g. --set hls_fragment=2 (repeatable)",
+    )
     parser.add_argument("--session", metavar="FILE", help="open a recorded session instead (no network)")
     parser.add_argument("--no-player", action="store_true", help="monitor only, no video (no libVLC)")
     parser.add_argument("--config-file", metavar="INI", help="settings file instead of the user's QSettings")
     parser.add_argument("--lab-fragment", type=float, default=2.0, help="lab: hls_fragment seconds (default 2)")
-    parser.add_argument("--lab-playlist", type=float, default=10.0,
-                        help="lab: hls_playlist_length seconds (default 10)")
-    parser.add_argument("--lab-cdn", default="tutorial-fix",
-                        choices=("none", "tutorial-fix", "caching-optimized", "caching-disabled"),
-                        help="lab: CDN edge (Varnish) policy in front of the origin (default tutorial-fix; "
-                        "caching-optimized reproduces the stale-playlist problem)")
+    parser.add_argument(
+        "--lab-playlist", type=float, default=10.0, help="lab: hls_playlist_length seconds (default 10)"
+    )
+    parser.add_argument(
+        "--lab-cdn",
+        default="tutorial-fix",
+        choices=("none", "tutorial-fix", "caching-optimized", "caching-disabled"),
+        help="lab: CDN edge (Varnish) policy in front of the origin (default tutorial-fix; "
+        "caching-optimized reproduces the stale-playlist problem)",
+    )
     parser.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     parser.add_argument("--quit-after", type=float, default=0.0, help=argparse.SUPPRESS)
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import logging
 import math
-import shutil
 from datetime import UTC, datetime
-from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSystemTrayIcon,
     QToolBar,
     QWidget,
@@ -32,13 +28,12 @@ from gui.host_metrics import HostSampler
 from gui.ingest import Ingestor
 from gui.profile_panel import ProfilePanel
 from gui.server_model import ServerModelView, model_available
-from gui.session_io import SessionUnavailable, export_csv, export_html, export_json, read_events
 from gui.settings import Settings
 from gui.stream_control import StreamControl, default_record_dir
-from gui.stream_key import StreamKeyDialog
 from gui.url_bar import UrlBar
 from gui.verdicts_panel import VerdictsPanel
 from gui.video import make_video_panel
+from gui.window_actions import WindowActions
 from monitor.records import EndpointState, EndpointStatus
 
 log = logging.getLogger(__name__)
@@ -47,10 +42,11 @@ VERDICT_EVERY_MS = 3000
 NOTIFY_STATES = {EndpointState.LIVE: "is live", EndpointState.ENDED: "has ended", EndpointState.GONE: "is gone"}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions, QMainWindow):
     """One window; the dashboard reads ``self.model`` on a redraw timer."""
 
     notified = Signal(str, str)  # title, message (also shown in the tray when there is one)
+    replay_finished = Signal(int)  # events replayed by a background open_session()
 
     def __init__(self, settings: Settings, *, with_player: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +77,7 @@ class MainWindow(QMainWindow):
         self.redraw_timer.start()
         self.verdict_timer = QTimer(self, interval=VERDICT_EVERY_MS, timeout=self._update_verdicts)
         self.verdict_timer.start()
+        self._replay_timer = QTimer(self, interval=0, timeout=self._replay_slice)
         app_theme.watch(self._on_color_scheme_changed)
 
     # --- construction --------------------------------------------------------------------------
@@ -116,8 +113,11 @@ class MainWindow(QMainWindow):
         self.alerts.alert_selected.connect(self._on_alert_selected)
         self.verdicts = VerdictsPanel()
         self.docks: dict[str, QDockWidget] = {}
-        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
-                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        left, right, bottom = (
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
         self._dock("Video", self.video, left)
         self._dock("Server profile", self.profile, left)
         intervals, window, latency, health, host = self.charts[1:]
@@ -132,8 +132,11 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.docks["Player health"], self.docks["Host"], Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.docks["Alerts"], self.docks["Verdicts"])
         self.docks["Alerts"].raise_()
-        self.resizeDocks([self.docks["Alerts"], self.docks["Player health"], self.docks["Host"]],
-                         [700, 380, 380], Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.docks["Alerts"], self.docks["Player health"], self.docks["Host"]],
+            [700, 380, 380],
+            Qt.Orientation.Horizontal,
+        )
         self.resizeDocks([self.docks["Video"], self.docks["Server profile"]], [300, 300], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Video"]], [420], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["Arrivals and durations"]], [520], Qt.Orientation.Horizontal)
@@ -152,9 +155,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title}")
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         self.addDockWidget(area, dock)
         self.docks[title] = dock
         return dock
@@ -217,8 +222,11 @@ class MainWindow(QMainWindow):
         self.clear()
         self.url_bar.set_urls(origin, cdn)
         recent = self.settings.add_recent(origin)
-        recent_cdn = self.settings.add_recent(cdn, "settings/recent_cdn_urls") if cdn else self.settings.get(
-            "settings/recent_cdn_urls")
+        recent_cdn = (
+            self.settings.add_recent(cdn, "settings/recent_cdn_urls")
+            if cdn
+            else self.settings.get("settings/recent_cdn_urls")
+        )
         self.settings.set("settings/last_url", origin)
         self.settings.set("settings/last_cdn", cdn)
         self.url_bar.set_recent(recent, recent_cdn)
@@ -227,8 +235,9 @@ class MainWindow(QMainWindow):
         download = bool(self.settings.get("settings/download_segments")) or self.download_segments
         if self.stream.start(origin, cdn, download_segments=download):
             self.url_bar.set_running(True)
-            self.status.setText(f"Monitoring {origin}" + (f" and {cdn}" if cdn else "")
-                                + f" — recording to {self.stream.record_path}")
+            self.status.setText(
+                f"Monitoring {origin}" + (f" and {cdn}" if cdn else "") + f" — recording to {self.stream.record_path}"
+            )
         self.video.play(cdn or origin)
         self.follow_live()
 
@@ -290,10 +299,12 @@ class MainWindow(QMainWindow):
         self.model.version += 1
         pred = self.server.prediction
         if pred is not None:
-            self.profile.set_summary(f"<b>Prediction</b>: {pred.basis}.<br>Window {pred.window_s or 0:g} s "
-                                     f"({pred.entries} segments), target duration {pred.target_duration} s, "
-                                     f"lowest latency for a spec player {pred.min_latency_s:.1f} s.<br>"
-                                     f"{pred.deletion}")
+            self.profile.set_summary(
+                f"<b>Prediction</b>: {pred.basis}.<br>Window {pred.window_s or 0:g} s "
+                f"({pred.entries} segments), target duration {pred.target_duration} s, "
+                f"lowest latency for a spec player {pred.min_latency_s:.1f} s.<br>"
+                f"{pred.deletion}"
+            )
         elif self.server.error:
             self.profile.set_summary(f"<b>Settings rejected</b>: {self.server.error}")
         elif not model_available():
@@ -303,7 +314,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def redraw(self) -> None:
         if len(self.model.alerts) > self._shown_alerts:
-            self.alerts.add_alerts(self.model.alerts[self._shown_alerts:])
+            self.alerts.add_alerts(self.model.alerts[self._shown_alerts :])
             self._shown_alerts = len(self.model.alerts)
         for chart in self.charts:
             chart.refresh()
@@ -404,111 +415,6 @@ class MainWindow(QMainWindow):
         if y is not None:
             self.lifecycle.vb.setYRange(y - 12, y + 12, padding=0)
 
-    # --- sessions ------------------------------------------------------------------------------
-    def open_session(self, path: str | Path) -> int:
-        """Replay a recorded session into the charts (no network). Returns the number of events."""
-        self.stop()
-        self.clear()
-        self.replaying = True
-        n = self.ingestor.feed_many(read_events(path))
-        self.model.info["session"] = str(path)
-        self._loaded_session = Path(path)
-        self.redraw()
-        self.show_all()
-        self._update_verdicts()
-        self.status.setText(f"Replayed {n} events from {path}")
-        return n
-
-    def open_session_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open session", str(self.stream.record_dir),
-                                              "hlsmon sessions (*.jsonl *.jsonl.gz);;All files (*)")
-        if path:
-            try:
-                self.open_session(path)
-            except (SessionUnavailable, OSError, ValueError) as exc:
-                QMessageBox.warning(self, "Cannot open session", str(exc))
-
-    def current_session_file(self) -> Path | None:
-        if self.replaying:
-            return getattr(self, "_loaded_session", None)
-        return self.stream.record_path
-
-    def save_session(self, path: str | Path) -> Path:
-        src = self.current_session_file()
-        if src is None or not Path(src).exists():
-            raise FileNotFoundError("no session recorded yet")
-        dst = Path(path)
-        if Path(src).resolve() != dst.resolve():
-            shutil.copyfile(src, dst)
-        return dst
-
-    def save_session_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session as", "session.jsonl", "hlsmon sessions (*.jsonl)")
-        if path:
-            try:
-                self.save_session(path)
-            except OSError as exc:
-                QMessageBox.warning(self, "Cannot save session", str(exc))
-
-    def charts_png(self) -> bytes:
-        """The dashboard (charts and panels) as PNG bytes."""
-        pixmap = self.centralWidget().window().grab()
-        data = QByteArray()
-        buf = QBuffer(data)
-        buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        pixmap.save(buf, "PNG")
-        return bytes(data.data())
-
-    def export(self, kind: str, path: str | Path) -> list[Path]:
-        path = Path(path)
-        if kind == "csv":
-            return export_csv(self.model, path)
-        if kind == "json":
-            return [export_json(self.model, path)]
-        if kind == "png":
-            path.write_bytes(self.charts_png())
-            return [path]
-        if kind == "html":
-            return [export_html(self.model, path, self.charts_png())]
-        raise ValueError(kind)
-
-    def _export(self, kind: str) -> None:
-        filters = {"csv": "CSV (*.csv)", "json": "JSON (*.json)", "png": "PNG (*.png)", "html": "HTML (*.html)"}
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}", f"hlsmon.{kind}", filters[kind])
-        if path:
-            files = self.export(kind, path)
-            self.statusBar().showMessage("Wrote " + ", ".join(str(f) for f in files), 8000)
-
-    # --- misc ----------------------------------------------------------------------------------
-    def show_stream_key_helper(self) -> None:
-        dlg = StreamKeyDialog(self.settings.get("settings/stream_server"), self.settings.get("settings/stream_http"),
-                              self.settings.get("settings/stream_key"), self)
-        if dlg.exec():
-            urls = dlg.urls()
-            self.settings.set("settings/stream_server", dlg.server.text())
-            self.settings.set("settings/stream_http", dlg.http.text())
-            self.settings.set("settings/stream_key", dlg.key.text())
-            self.url_bar.set_urls(urls.playlist_url, self.url_bar.urls()[1])
-
-    def show_what_if(self) -> None:
-        """The server model's prediction from the settings alone (same text as ``hlsmon plan``)."""
-        from PySide6.QtGui import QFontDatabase
-        from PySide6.QtWidgets import QDialog, QPlainTextEdit, QVBoxLayout
-
-        dlg = QDialog(self)
-        dlg.setWindowTitle(f"What if: {self.server.profile}")
-        text = QPlainTextEdit(self.server.plan_text("tutorial-fix" if self.url_bar.urls()[1] else "none"))
-        text.setReadOnly(True)
-        text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        QVBoxLayout(dlg).addWidget(text)
-        dlg.resize(900, 560)
-        self._what_if = dlg
-        dlg.show()
-
-    def _about(self) -> None:
-        QMessageBox.about(self, "hlsmon", "hlsmon — play and monitor live HLS streams: segment lifecycles at "
-                          "origin and CDN, against what the server's settings predict.")
-
     def _on_color_scheme_changed(self, *args: object) -> None:
         self.chart_theme = theme_for(app_theme.is_dark(self.settings.get("settings/theme")))
         for chart in self.charts:
@@ -525,7 +431,7 @@ class MainWindow(QMainWindow):
             return
         url = urls[0]
         if url.startswith("file://") and url.endswith((".jsonl", ".jsonl.gz")):
-            self.open_session(url[len("file://"):])
+            self.open_session(url[len("file://") :])
         else:
             self.url_bar.set_urls(url, self.url_bar.urls()[1])
 
@@ -536,6 +442,7 @@ class MainWindow(QMainWindow):
         self.redraw_timer.stop()
         self.host_timer.stop()
         self.verdict_timer.stop()
+        self._replay_timer.stop()
         self.stream.stop()
         self.video.shutdown()
         super().closeEvent(event)

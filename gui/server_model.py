@@ -19,10 +19,19 @@ log = logging.getLogger(__name__)
 
 # Settings per profile, in the server's own names: (name, default, unit or "bool"/"int").
 PROFILE_FIELDS: dict[str, tuple[tuple[str, object, str], ...]] = {
-    "nginx-rtmp": (("hls_fragment", 2.0, "s"), ("hls_playlist_length", 10.0, "s"),
-                   ("hls_cleanup", True, "bool"), ("keyint", 1.0, "s")),
-    "ffmpeg": (("hls_time", 2.0, "s"), ("hls_list_size", 5, "int"), ("hls_delete_threshold", 1, "int"),
-               ("delete_segments", True, "bool"), ("keyint", 2.0, "s")),
+    "nginx-rtmp": (
+        ("hls_fragment", 2.0, "s"),
+        ("hls_playlist_length", 10.0, "s"),
+        ("hls_cleanup", True, "bool"),
+        ("keyint", 1.0, "s"),
+    ),
+    "ffmpeg": (
+        ("hls_time", 2.0, "s"),
+        ("hls_list_size", 5, "int"),
+        ("hls_delete_threshold", 1, "int"),
+        ("delete_segments", True, "bool"),
+        ("keyint", 2.0, "s"),
+    ),
     "srs": (("hls_fragment", 10.0, "s"), ("hls_window", 60.0, "s"), ("keyint", 2.0, "s")),
     "mediamtx": (("segment_duration", 1.0, "s"), ("segment_count", 7, "int"), ("keyint", 1.0, "s")),
     "generic": (("keyint", 2.0, "s"),),

@@ -28,8 +28,20 @@ from gui.dashboard_model import (
     DashboardModel,
 )
 
-LIFECYCLE_FIELDS = ("endpoint", "msn", "segment", "extinf_s", "first_seen_lo", "first_seen_hi",
-                    "left_lo", "left_hi", "gone_lo", "gone_hi", "predicted_gone_lo", "predicted_gone_hi")
+LIFECYCLE_FIELDS = (
+    "endpoint",
+    "msn",
+    "segment",
+    "extinf_s",
+    "first_seen_lo",
+    "first_seen_hi",
+    "left_lo",
+    "left_hi",
+    "gone_lo",
+    "gone_hi",
+    "predicted_gone_lo",
+    "predicted_gone_hi",
+)
 _COLS = (EXTINF, FIRST_LO, FIRST_HI, LEFT_LO, LEFT_HI, GONE_LO, GONE_HI, PRED_LO, PRED_HI)
 
 
@@ -57,8 +69,12 @@ def lifecycle_rows(model: DashboardModel) -> Iterator[dict[str, object]]:
         cols = [table.col(c) for c in _COLS]
         for r in range(len(table)):
             vals = [float(c[r]) for c in cols]
-            row: dict[str, object] = {"endpoint": endpoint, "msn": table.seqs[r], "segment": table.uris[r],
-                                      "extinf_s": vals[0]}
+            row: dict[str, object] = {
+                "endpoint": endpoint,
+                "msn": table.seqs[r],
+                "segment": table.uris[r],
+                "extinf_s": vals[0],
+            }
             for name, v in zip(LIFECYCLE_FIELDS[4:], vals[1:], strict=True):
                 row[name] = iso(v)
             yield row
@@ -93,17 +109,37 @@ def to_json(model: DashboardModel) -> dict[str, object]:
         "format": "hlsmon-gui-export",
         "version": 1,
         "info": model.info,
-        "references": {"hls_fragment": model.refs.hls_fragment, "target_duration": model.refs.target_duration,
-                       "playlist_length": model.refs.playlist_length, **model.refs.values},
+        "references": {
+            "hls_fragment": model.refs.hls_fragment,
+            "target_duration": model.refs.target_duration,
+            "playlist_length": model.refs.playlist_length,
+            **model.refs.values,
+        },
         "lifecycles": list(lifecycle_rows(model)),
-        "series": {name: {"label": SERIES.get(name, (name, ""))[0], "unit": SERIES.get(name, ("", ""))[1],
-                          "t": [round(float(t), 3) for t in buf.view(0)],
-                          "v": [None if math.isnan(v) else round(float(v), 4) for v in buf.view(1)]}
-                   for name, buf in model.series.items()},
-        "alerts": [{"time_utc": iso(a.t), "severity": a.severity, "code": a.code, "endpoint": a.endpoint,
-                    "msn": a.sequence, "message": a.message, "advice": a.advice} for a in model.alerts],
-        "verdicts": [{"topic": v.topic, "status": v.status, "text": v.text, "numbers": v.numbers}
-                     for v in model.verdicts],
+        "series": {
+            name: {
+                "label": SERIES.get(name, (name, ""))[0],
+                "unit": SERIES.get(name, ("", ""))[1],
+                "t": [round(float(t), 3) for t in buf.view(0)],
+                "v": [None if math.isnan(v) else round(float(v), 4) for v in buf.view(1)],
+            }
+            for name, buf in model.series.items()
+        },
+        "alerts": [
+            {
+                "time_utc": iso(a.t),
+                "severity": a.severity,
+                "code": a.code,
+                "endpoint": a.endpoint,
+                "msn": a.sequence,
+                "message": a.message,
+                "advice": a.advice,
+            }
+            for a in model.alerts
+        ],
+        "verdicts": [
+            {"topic": v.topic, "status": v.status, "text": v.text, "numbers": v.numbers} for v in model.verdicts
+        ],
     }
 
 
@@ -134,25 +170,37 @@ def export_html(model: DashboardModel, path: str | Path, charts_png: bytes | Non
     """A one-page report: summary, charts image, verdicts, alerts."""
     path = Path(path)
     e = html.escape
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>hlsmon report</title>",
-             "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
-             "img{max-width:100%;border:1px solid #ccc}.warning{color:#a36b00}.error,.critical{color:#b00020}"
-             "</style></head><body><h1>hlsmon report</h1><table>"]
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>hlsmon report</title>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+        "img{max-width:100%;border:1px solid #ccc}.warning{color:#a36b00}.error,.critical{color:#b00020}"
+        "</style></head><body><h1>hlsmon report</h1><table>",
+    ]
     parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _summary(model)]
     parts.append("</table>")
     if charts_png:
-        parts.append(f"<h2>Charts</h2><img alt='charts' src='data:image/png;base64,"
-                     f"{base64.b64encode(charts_png).decode()}'>")
-    parts.append("<h2>Verdicts</h2><table><tr><th>topic</th><th>verdict</th><th>in plain words</th>"
-                 "<th>numbers</th></tr>")
-    parts += [f"<tr><td>{e(v.topic)}</td><td>{e(v.status)}</td><td>{e(v.text)}</td><td>{e(v.numbers)}</td></tr>"
-              for v in model.verdicts]
-    parts.append("</table><h2>Alerts</h2><table><tr><th>time (UTC)</th><th>severity</th><th>where</th>"
-                 "<th>what happened</th><th>advice</th></tr>")
-    parts += [f"<tr class='{e(a.severity)}'><td>{e(iso(a.t))}</td><td>{e(a.severity)}</td><td>{e(a.endpoint)}</td>"
-              f"<td>{e(a.message)}</td><td>{e(a.advice)}</td></tr>" for a in model.alerts]
-    parts.append(f"</table><p>Generated {e(datetime.now(UTC).isoformat(timespec='seconds'))} by hlsmon.</p>"
-                 "</body></html>")
+        parts.append(
+            f"<h2>Charts</h2><img alt='charts' src='data:image/png;base64,{base64.b64encode(charts_png).decode()}'>"
+        )
+    parts.append(
+        "<h2>Verdicts</h2><table><tr><th>topic</th><th>verdict</th><th>in plain words</th><th>numbers</th></tr>"
+    )
+    parts += [
+        f"<tr><td>{e(v.topic)}</td><td>{e(v.status)}</td><td>{e(v.text)}</td><td>{e(v.numbers)}</td></tr>"
+        for v in model.verdicts
+    ]
+    parts.append(
+        "</table><h2>Alerts</h2><table><tr><th>time (UTC)</th><th>severity</th><th>where</th>"
+        "<th>what happened</th><th>advice</th></tr>"
+    )
+    parts += [
+        f"<tr class='{e(a.severity)}'><td>{e(iso(a.t))}</td><td>{e(a.severity)}</td><td>{e(a.endpoint)}</td>"
+        f"<td>{e(a.message)}</td><td>{e(a.advice)}</td></tr>"
+        for a in model.alerts
+    ]
+    parts.append(
+        f"</table><p>Generated {e(datetime.now(UTC).isoformat(timespec='seconds'))} by hlsmon.</p></body></html>"
+    )
     path.write_text("".join(parts))
     return path

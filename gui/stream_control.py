@@ -53,8 +53,9 @@ class StreamControl(QObject):
         self.record_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.record_path = self.record_dir / f"session-{stamp}.jsonl"
-        config = MonitorConfig(endpoints=tuple(endpoints), record_path=self.record_path,
-                               download_segments=download_segments)
+        config = MonitorConfig(
+            endpoints=tuple(endpoints), record_path=self.record_path, download_segments=download_segments
+        )
         try:
             self.monitor = Monitor(config, on_event=self.bridge.on_event)
             self.monitor.start()
@@ -97,7 +98,7 @@ class LabControl(QObject):
         self._stop_event = threading.Event()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="lab-start", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="lab", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
@@ -105,20 +106,35 @@ class LabControl(QObject):
         *thread* that started them ends, so the same thread must live as long as the lab and stop it."""
         lab = None
         try:
-            from lab.stack import Lab, LabConfig
-
-            lab = Lab(LabConfig(**self.overrides))
-            self.lab = lab
-            lab.start()
+            lab = self._start_lab(self.overrides)
         except Exception as exc:
-            log.exception("lab failed")
-            self.bridge.on_failed(str(exc))
-            if lab is not None:
-                lab.stop()
-            return
+            if not self.overrides.get("cdn_policy"):
+                log.exception("lab failed")
+                self.bridge.on_failed(str(exc))
+                return
+            log.warning("the lab with a CDN edge failed (%s); starting it without the CDN", exc)
+            try:
+                lab = self._start_lab({k: v for k, v in self.overrides.items() if k != "cdn_policy"})
+            except Exception as exc2:
+                log.exception("lab failed")
+                self.bridge.on_failed(str(exc2))
+                return
         self.bridge.on_ready(lab)
         self._stop_event.wait()
         lab.stop()
+
+    def _start_lab(self, overrides: dict[str, object]) -> object:
+        from lab.stack import Lab, LabConfig
+
+        lab = Lab(LabConfig(**overrides))
+        self.lab = lab
+        try:
+            lab.start()
+        except Exception:
+            lab.stop()
+            self.lab = None
+            raise
+        return lab
 
     @Slot(object)
     def _on_lab_ready(self, lab: object) -> None:

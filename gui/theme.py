@@ -37,13 +37,20 @@ def dark_palette() -> QPalette:
     p = QPalette()
     base, alt, text = QColor("#1e1f22"), QColor("#2b2d30"), QColor("#dfe1e5")
     for role, color in (
-        (QPalette.ColorRole.Window, alt), (QPalette.ColorRole.WindowText, text),
-        (QPalette.ColorRole.Base, base), (QPalette.ColorRole.AlternateBase, alt),
-        (QPalette.ColorRole.Text, text), (QPalette.ColorRole.Button, alt),
-        (QPalette.ColorRole.ButtonText, text), (QPalette.ColorRole.ToolTipBase, alt),
-        (QPalette.ColorRole.ToolTipText, text), (QPalette.ColorRole.Highlight, QColor("#3574f0")),
-        (QPalette.ColorRole.HighlightedText, QColor("#ffffff")), (QPalette.ColorRole.Link, QColor("#5aa9ff")),
-        (QPalette.ColorRole.PlaceholderText, QColor("#8b8e94")), (QPalette.ColorRole.BrightText, QColor("#ff6b6b")),
+        (QPalette.ColorRole.Window, alt),
+        (QPalette.ColorRole.WindowText, text),
+        (QPalette.ColorRole.Base, base),
+        (QPalette.ColorRole.AlternateBase, alt),
+        (QPalette.ColorRole.Text, text),
+        (QPalette.ColorRole.Button, alt),
+        (QPalette.ColorRole.ButtonText, text),
+        (QPalette.ColorRole.ToolTipBase, alt),
+        (QPalette.ColorRole.ToolTipText, text),
+        (QPalette.ColorRole.Highlight, QColor("#3574f0")),
+        (QPalette.ColorRole.HighlightedText, QColor("#ffffff")),
+        (QPalette.ColorRole.Link, QColor("#5aa9ff")),
+        (QPalette.ColorRole.PlaceholderText, QColor("#8b8e94")),
+        (QPalette.ColorRole.BrightText, QColor("#ff6b6b")),
     ):
         p.setColor(role, color)
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):

@@ -26,8 +26,9 @@ class UrlBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.origin = _url_combo("origin playlist URL (paste or drop), e.g. http://host:8080/hls/key.m3u8",
-                                 "origin-url")
+        self.origin = _url_combo(
+            "origin playlist URL (paste or drop), e.g. http://host:8080/hls/key.m3u8", "origin-url"
+        )
         self.cdn = _url_combo("optional CDN URL of the same playlist", "cdn-url")
         self.play_button = QPushButton("▶ Play")
         self.play_button.setObjectName("play")

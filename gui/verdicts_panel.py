@@ -8,8 +8,12 @@ from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
 
 from gui.dashboard_model import VerdictItem
 
-STATUS = {"ok": ("✔ as expected", "#2a9d3a"), "warn": ("⚠ check", "#e0a100"), "bad": ("✖ wrong", "#e4572e"),
-          "info": ("ℹ", "#3b82f6")}
+STATUS = {
+    "ok": ("✔ as expected", "#2a9d3a"),
+    "warn": ("⚠ check", "#e0a100"),
+    "bad": ("✖ wrong", "#e4572e"),
+    "info": ("ℹ", "#3b82f6"),
+}
 
 
 class VerdictsPanel(QWidget):

@@ -81,6 +81,10 @@ class VideoPanel(QWidget):
         self.status_label = QLabel(self)
         self.status_label.setVisible(show_status)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a changing text must never re-layout (and so resize) the native video surface: libVLC would
+        # reconfigure its output on every poll
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.status_label.setFixedHeight(self.status_label.fontMetrics().height() + 4)
         if is_available():
             self.surface: QWidget = _VideoSurface(self)
             self._player = VlcPlayer(

@@ -368,7 +368,11 @@ class EndpointChecker:
                 self._alert(
                     Severity.INFO if new_session else Severity.ERROR,
                     "msn_back",
-                    f"Media sequence went back from {prev.media_sequence} to {snap.media_sequence}: "
+                    (
+                        f"Media sequence went back from {prev.media_sequence} to {snap.media_sequence}: "
+                        if snap.media_sequence < prev.media_sequence
+                        else f"The ended stream is live again at media sequence {snap.media_sequence}: "
+                    )
                     + (
                         "a new session after the stream stopped; its segment URLs repeat the old ones."
                         if new_session
@@ -448,7 +452,9 @@ class EndpointChecker:
                     "playlist_stale",
                     f"No new segment for {since:.1f} s (more than 1.5 x target duration {target_duration:g} s).",
                     evidence={"since_s": round(since, 3), "target_duration": target_duration},
-                    advice="The publisher may have stopped or the origin is overloaded.",
+                    advice="The publisher may have stopped (nginx-rtmp writes no ENDLIST) or the origin is "
+                    "overloaded; if segments resume, a keyframe came late and made one segment longer than "
+                    "the target duration (set the encoder keyframe interval to the fragment length).",
                     spec="RFC 8216 §6.2.1",
                 )
             ]

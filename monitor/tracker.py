@@ -83,7 +83,12 @@ class LifecycleTracker:
         """Account for one new playlist snapshot."""
         upd = TrackerUpdate()
         prev = self._previous
-        if prev is not None and snap.media_sequence < prev.media_sequence:
+        # A new session: the media sequence went back, or a playlist that had ended (ENDLIST) is live again
+        # without moving on (NMS/ffmpeg restart at 0; with hls_list_size 100 the old one may still be at 0).
+        if prev is not None and (
+            snap.media_sequence < prev.media_sequence
+            or (prev.endlist and not snap.endlist and snap.media_sequence <= prev.media_sequence)
+        ):
             upd.reset = Reset(previous_last_msn=prev.last_msn, new_media_sequence=snap.media_sequence)
             self._close_generation(prev, snap, upd)
             self.generation += 1

@@ -74,6 +74,11 @@ class PlayerHealth:
     lost_reason: str | None = None
     restarts: int = 0
     waiting_reason: str | None = None
+    # filled in by VlcPlayer from its latency meter / live-edge controller (None from the tracker alone)
+    latency_s: float | None = None
+    latency_source: str | None = None  # strip (measured), pdt-estimate, estimate
+    target_latency_s: float | None = None
+    playback_rate: float = 1.0
 
 
 @dataclass

@@ -35,7 +35,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -623,8 +623,16 @@ class VlcPlayer:
 
     def _publish(self, now: float) -> None:
         health = self._tracker.snapshot(now, waiting_reason=self._waiting_reason)
+        sample = self._latest_latency(now) if self._playing else None
         with self._state_lock:
-            self._health = health
+            edge = self._controller.status()
+            self._health = replace(
+                health,
+                latency_s=sample.latency_s if sample else None,
+                latency_source=sample.source if sample else None,
+                target_latency_s=edge.target_s,
+                playback_rate=edge.rate,
+            )
 
 
 def _why_not_live(view: PlaylistView) -> str:

@@ -82,6 +82,7 @@ class TimeChart(QWidget):
         self.refs: list[Reference] = []
         self._ref_values: dict[str, float | None] = {}
         self._fitted: dict[bool, tuple[float, float]] = {}
+        self._fit_state: tuple = ()
         self._title = QLabel(f"<b>{title}</b>")
         self._title.setVisible(show_title)
         self._readout = QLabel("")
@@ -100,6 +101,9 @@ class TimeChart(QWidget):
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setLabel("left", y_label)
         self.plot.getAxis("left").setWidth(AXIS_WIDTH)  # a fixed width: no relayout (and second paint) on zoom
+        # axes are most of a chart's paint cost: fewer tick levels, no label-overlap search on value axes
+        self.plot.getAxis("bottom").setStyle(maxTickLevel=1)
+        self.plot.getAxis("left").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
         self.plot.setMenuEnabled(True)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setMouseEnabled(x=True, y=False)
@@ -144,6 +148,7 @@ class TimeChart(QWidget):
         self.right_vb.setMouseEnabled(x=False, y=False)
         self.plot.setLabel("right", label)
         self.plot.getAxis("right").setWidth(AXIS_WIDTH)
+        self.plot.getAxis("right").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
         self.vb.sigResized.connect(self._sync_right_geometry)
 
     @Slot()
@@ -182,7 +187,9 @@ class TimeChart(QWidget):
         self, key: str, label: str, color_key: str, right: bool = False, position: float = 0.02
     ) -> Reference:
         line = pg.InfiniteLine(
-            angle=0, movable=False, label=label,
+            angle=0,
+            movable=False,
+            label=label,
             labelOpts={"position": position, "anchors": [(0, 0), (0, 0)]},  # text just below the line
         )
         line.hide()
@@ -289,6 +296,11 @@ class TimeChart(QWidget):
         """Fit each y axis to the data inside [x0, x1] and the reference lines (numpy on sorted x)."""
         if x0 is None or x1 is None:
             (x0, x1), _ = self.vb.viewRange()
+        state = (x0, x1, tuple(c.version for c in self.curves), tuple(self._ref_values.items()))
+        if state == self._fit_state:
+            self.apply_view()
+            return
+        self._fit_state = state
         for right, vb in ((False, self.vb), (True, self.right_vb)):
             if vb is None:
                 continue
@@ -302,8 +314,14 @@ class TimeChart(QWidget):
                 xs = buf.view(0)
                 i0, i1 = np.searchsorted(xs, (x0, x1))
                 seg = buf.view(1)[max(0, i0 - 1) : i1 + 1]
-                if len(seg) and not np.isnan(seg).all():
-                    lo, hi = min(lo, float(np.nanmin(seg))), max(hi, float(np.nanmax(seg)))
+                if not len(seg):
+                    continue
+                smin, smax = float(seg.min()), float(seg.max())
+                if smin != smin or smax != smax:  # NaN gaps: the slower nan-aware reduction
+                    if np.isnan(seg).all():
+                        continue
+                    smin, smax = float(np.nanmin(seg)), float(np.nanmax(seg))
+                lo, hi = min(lo, smin), max(hi, smax)
             for r in self.refs:
                 v = self._ref_values.get(r.key)
                 if r.right == right and v is not None and math.isfinite(v):

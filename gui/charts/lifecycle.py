@@ -161,20 +161,28 @@ class LifecycleItem(pg.GraphicsObject):
         pred = QColor(self.theme.prediction)
         pred.setAlpha(70)
         ok = idx[~np.isnan(d["pred_lo"][idx])]
-        self._layers.append((_rects(d["pred_lo"][ok], y[ok] - h / 2, d["pred_hi"][ok] - d["pred_lo"][ok],
-                                    hs[: len(ok)]), QBrush(pred)))
+        self._layers.append(
+            (_rects(d["pred_lo"][ok], y[ok] - h / 2, d["pred_hi"][ok] - d["pred_lo"][ok], hs[: len(ok)]), QBrush(pred))
+        )
         detail = stride <= 2  # zoomed out, the thin marks are below a pixel: skip them
         lg = idx[~np.isnan(left[idx])] if detail else idx[:0]
-        self._layers.append((_rects(left[lg], y[lg] - h / 6, d["linger_end"][lg] - left[lg], hs[: len(lg)] / 3),
-                             QBrush(QColor(self.theme.lingering))))
+        self._layers.append(
+            (
+                _rects(left[lg], y[lg] - h / 6, d["linger_end"][lg] - left[lg], hs[: len(lg)] / 3),
+                QBrush(QColor(self.theme.lingering)),
+            )
+        )
         color = QColor(self.theme.origin if endpoint == "origin" else self.theme.cdn)
-        self._layers.append((_rects(first[idx], y[idx] - h / 2, d["listed_end"][idx] - first[idx], hs),
-                             QBrush(color)))
+        self._layers.append((_rects(first[idx], y[idx] - h / 2, d["listed_end"][idx] - first[idx], hs), QBrush(color)))
         gn = idx[~np.isnan(gone[idx])] if detail else idx[:0]
         if len(gn):  # gone: a tick 2 px wide
             px = self.pixel_width() * (2 if stride == 1 else 1)
-            self._layers.append((_rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), hs[: len(gn)]),
-                                 QBrush(QColor(self.theme.spec))))
+            self._layers.append(
+                (
+                    _rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), hs[: len(gn)]),
+                    QBrush(QColor(self.theme.spec)),
+                )
+            )
         return n
 
     def pixel_width(self) -> float:
@@ -218,12 +226,12 @@ class LifecycleChart(TimeChart):
     """Timeline chart wrapping LifecycleItem, with a legend of what each mark means."""
 
     def __init__(self, model: DashboardModel, theme: ChartTheme) -> None:
-        super().__init__("Segment lifecycle", "media sequence", model, theme, show_title=True,
-                         in_plot_legend=True)
+        super().__init__("Segment lifecycle", "media sequence", model, theme, show_title=True, in_plot_legend=True)
         self.legend.setOffset((60, 4))
         self.plot.setAxisItems({"left": SequenceAxis(model)})
         self.plot.setLabel("left", "segment (media sequence)")
         self.plot.getAxis("left").setWidth(70)
+        self.plot.getAxis("left").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
         super().apply_theme(theme)  # the replaced axis needs the theme's pens
         self.vb.setMouseEnabled(x=True, y=True)
         self.item = LifecycleItem(model, theme)

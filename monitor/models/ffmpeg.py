@@ -193,10 +193,14 @@ class FfmpegProfile(ServerProfile):
         )
 
     def republish_words(self) -> str:
+        until = (
+            "Until the first new segment closes the playlist answers 404 (NMS deleted it at the stop)."
+            if self.nms and not self.hls_keep
+            else "Until the first new segment closes the old playlist is still served."
+        )
         return (
             f"A new ffmpeg starts again at media sequence 0 and overwrites {self.segment_name(0)}, ...: "
-            "every session reuses the same URLs (CDN edges may serve old bytes). Until the first new segment "
-            "closes the old playlist is still served."
+            f"every session reuses the same URLs (CDN edges may serve old bytes). {until}"
         )
 
     def notes(self, pred_durations: Sequence[float]) -> list[str]:

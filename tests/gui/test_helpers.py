@@ -42,8 +42,21 @@ def test_settings_recent_urls_newest_first_and_unique(tmp_path, qapp):
 def test_cli_parses_url_cdn_profile_and_settings():
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
-    args = parser.parse_args(["http://o/x.m3u8", "--cdn", "http://c/x.m3u8", "--profile", "nginx-rtmp",
-                              "--set", "hls_fragment=2s", "--set", "hls_cleanup=off", "--set", "keyint=4"])
+    args = parser.parse_args(
+        [
+            "http://o/x.m3u8",
+            "--cdn",
+            "http://c/x.m3u8",
+            "--profile",
+            "nginx-rtmp",
+            "--set",
+            "hls_fragment=2s",
+            "--set",
+            "hls_cleanup=off",
+            "--set",
+            "keyint=4",
+        ]
+    )
     assert args.url == "http://o/x.m3u8" and args.cdn == "http://c/x.m3u8" and args.profile == "nginx-rtmp"
     assert cli.parse_settings(args.set) == {"hls_fragment": 2.0, "hls_cleanup": False, "keyint": 4}
 

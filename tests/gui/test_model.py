@@ -56,8 +56,18 @@ def test_interarrival_durations_and_window_series():
     ing = Ingestor(model)
     for i, t in enumerate((10.0, 12.0, 14.5)):
         ing.feed(SegmentLifecycle(endpoint="origin", msn=i, uri=f"s-{i}.ts", extinf=2.0, first_seen=win(t)))
-        ing.feed(Measures(endpoint="origin", mono=t, utc=T0 + timedelta(seconds=t), media_sequence=0,
-                          window_segments=i + 1, window_s=2.0 * (i + 1), target_duration=2, staleness_s=0.5))
+        ing.feed(
+            Measures(
+                endpoint="origin",
+                mono=t,
+                utc=T0 + timedelta(seconds=t),
+                media_sequence=0,
+                window_segments=i + 1,
+                window_s=2.0 * (i + 1),
+                target_duration=2,
+                staleness_s=0.5,
+            )
+        )
     assert model.xy("interval.origin")[1].tolist() == [2.0, 2.5]
     assert model.xy("duration.origin")[1].tolist() == [2.0, 2.0, 2.0]
     assert model.xy("window_n.origin")[1].tolist() == [1, 2, 3]

@@ -29,8 +29,7 @@ def test_charts_fill_from_core_events(window, qtbot):
     assert refs["fragment"].isVisible() and refs["fragment"].value() == 1.0
     assert refs["bound"].value() == 1.5
     window_chart = window.charts[2]
-    assert {r.key: r.line.value() for r in window_chart.refs if r.line.isVisible()} == {"length": 6.0,
-                                                                                       "three_td": 3.0}
+    assert {r.key: r.line.value() for r in window_chart.refs if r.line.isVisible()} == {"length": 6.0, "three_td": 3.0}
     assert "window, origin" in window_chart.key.text()
     # the prediction is drawn with the observation: every origin segment has a predicted deletion interval
     pred = window.model.lifecycles["origin"].col(8)
@@ -132,8 +131,9 @@ def test_drop_a_url_fills_the_url_bar(window):
 
     mime = QMimeData()
     mime.setText("http://127.0.0.1:9/live/key.m3u8")
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     window.dropEvent(event)
     assert window.url_bar.urls()[0] == "http://127.0.0.1:9/live/key.m3u8"
 
@@ -152,3 +152,16 @@ def test_hover_readout_and_what_if(window):
 
     assert "Prediction for nginx-rtmp" in window._what_if.findChild(QPlainTextEdit).toPlainText()
     window._what_if.close()
+
+
+def test_background_replay_keeps_the_window_responsive(window, qtbot, tmp_path):
+    path = tmp_path / "long.jsonl"
+    writer = SessionWriter(path)
+    events = list(synthetic_events(1500))
+    for ev in events:
+        writer.write(ev)
+    writer.close()
+    with qtbot.waitSignal(window.replay_finished, timeout=60_000) as blocker:
+        assert window.open_session(path, background=True) == 0
+    assert blocker.args == [len(events)]
+    assert len(window.model.lifecycles["origin"]) == 1500

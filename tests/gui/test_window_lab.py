@@ -28,10 +28,14 @@ def test_charts_fill_against_the_lab_and_the_session_replays(window, qtbot, lab)
     def filled():
         table = window.model.lifecycles.get("origin")
         gone = table is not None and (table.col(6) == table.col(6)).any()
-        return (gone and len(table) >= 6 and _series_len(window, "interval.origin") >= 4
-                and _series_len(window, "window_s.origin") >= 4
-                and _series_len(window, "latency.playlist_age.origin") >= 4
-                and _series_len(window, "host.cpu.hlsmon") >= 2)
+        return (
+            gone
+            and len(table) >= 6
+            and _series_len(window, "interval.origin") >= 4
+            and _series_len(window, "window_s.origin") >= 4
+            and _series_len(window, "latency.playlist_age.origin") >= 4
+            and _series_len(window, "host.cpu.hlsmon") >= 2
+        )
 
     qtbot.waitUntil(filled, timeout=45_000)
     window.redraw()
@@ -46,8 +50,10 @@ def test_charts_fill_against_the_lab_and_the_session_replays(window, qtbot, lab)
     # the server model judged what was observed, in plain words
     window._update_verdicts()
     assert window.verdicts.count() >= 3
-    statuses = {window.verdicts.tree.topLevelItem(i).text(0): window.verdicts.tree.topLevelItem(i).text(1)
-                for i in range(window.verdicts.count())}
+    statuses = {
+        window.verdicts.tree.topLevelItem(i).text(0): window.verdicts.tree.topLevelItem(i).text(1)
+        for i in range(window.verdicts.count())
+    }
     assert statuses.get("appear", "").startswith("✔"), statuses
     # the playlist window matches hls_playlist_length within a segment
     _, win_s = window.model.xy("window_s.origin")
@@ -66,8 +72,9 @@ def test_charts_fill_against_the_lab_and_the_session_replays(window, qtbot, lab)
 def test_stale_playlist_scenario_raises_the_alert(window, qtbot, tmp_path):
     from lab.scenarios import scenario_config
 
-    config = scenario_config("stale-playlist", LabConfig(fragment_s=1, playlist_length_s=4, workdir=tmp_path / "lab"),
-                             lambda line: None)
+    config = scenario_config(
+        "stale-playlist", LabConfig(fragment_s=1, playlist_length_s=4, workdir=tmp_path / "lab"), lambda line: None
+    )
     with Lab(config) as stale_lab:
         edge = stale_lab.delivery.edge_playlist_url
         window.play(stale_lab.origin_playlist_url, edge)

@@ -55,7 +55,7 @@ def test_lifecycle_matches_ground_truth_and_healthy_is_quiet(healthy_lab, tmp_pa
         endpoints=(EndpointConfig(name="origin", url=healthy_lab.playlist_url),), record_path=record, probe_rate_per_s=3
     )
     with Monitor(cfg) as mon:
-        time.sleep(22)
+        time.sleep(16)
     listed, deleted = truth(healthy_lab.truth_path)
     lives = [lf for lf in mon.lifecycles().values() if not lf.initial and not lf.missed]
     assert len(lives) >= 15
@@ -65,7 +65,7 @@ def test_lifecycle_matches_ground_truth_and_healthy_is_quiet(healthy_lab, tmp_pa
         assert -0.005 <= lf.first_seen.hi - listed[name] <= 0.5, (name, lf.first_seen.hi - listed[name])
         assert lf.first_seen.lo <= listed[name] + 0.005
     gone = [lf for lf in mon.lifecycles().values() if lf.gone is not None]
-    assert gone, "no deletion seen in 22 s (nginx cleans every 2 x playlist length = 6 s)"
+    assert gone, "no deletion seen in 16 s (nginx cleans every 2 x playlist length = 6 s)"
     for lf in gone:
         t_del = deleted[lf.uri.rsplit("/", 1)[-1]]
         assert lf.gone.lo <= t_del + 0.005 and lf.gone.hi - t_del <= 1.0

@@ -83,3 +83,17 @@ def test_property_windows_are_ordered_and_each_msn_tracked_once(steps):
         if lf.gone is not None:
             assert lf.left is not None and lf.gone.lo <= lf.gone.hi
             assert lf.gone.hi >= lf.left.lo
+
+
+def test_restart_after_endlist_at_the_same_media_sequence_is_a_new_generation():
+    """NMS's tutorial task (hls_list_size=100): the media sequence is still 0 when the publisher restarts."""
+    tr = LifecycleTracker("origin")
+    prev = None
+    for k in range(1, 4):
+        prev = snap(2.0 * k, 0, k, previous=prev, name="index")
+        tr.observe(prev)
+    ended = snap(7.0, 0, 3, previous=prev, endlist=True, name="index")
+    assert tr.observe(ended).reset is None
+    upd = tr.observe(snap(15.0, 0, 1, previous=ended, name="index"))
+    assert upd.reset is not None and tr.generation == 1
+    assert [lf.msn for lf in upd.new] == [0] and upd.new[0].generation == 1

@@ -1,0 +1,158 @@
+"""The window's file and dialog actions: open/save sessions, exports, stream-key helper, what-if.
+
+A mixin of MainWindow (kept apart so the window module stays small); it uses the window's model,
+ingestor, stream control, settings, url bar and server model.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPlainTextEdit, QVBoxLayout
+
+from gui.session_io import SessionUnavailable, export_csv, export_html, export_json, read_events
+from gui.stream_key import StreamKeyDialog
+
+REPLAY_SLICE_S = 0.04
+
+
+class WindowActions:
+    """File → Open/Save/Export, Stream → key helper, What-if and About."""
+
+    # --- sessions ------------------------------------------------------------------------------
+    def open_session(self, path: str | Path, *, background: bool = False) -> int:
+        """Replay a recorded session into the charts (no network). Returns the number of events read
+        (``background``: in slices of ~40 ms on a zero timer, so a long session never freezes the window;
+        the return value is then 0 and ``replay_finished`` tells when it is done)."""
+        self.stop()
+        self.clear()
+        self.replaying = True
+        self.model.info["session"] = str(path)
+        self._loaded_session = Path(path)
+        events = read_events(path)
+        if background:
+            self._replay = (events, Path(path), [0])
+            self._replay_timer.start(0)
+            return 0
+        n = self.ingestor.feed_many(events)
+        self._replay_done(Path(path), n)
+        return n
+
+    def _replay_slice(self) -> None:
+        events, path, count = self._replay
+        deadline = time.monotonic() + REPLAY_SLICE_S
+        for event in events:
+            self.ingestor.feed(event)
+            count[0] += 1
+            if count[0] % 256 == 0 and time.monotonic() > deadline:
+                self.status.setText(f"Replaying {path.name}: {count[0]} events…")
+                return
+        self._replay_timer.stop()
+        self._replay_done(path, count[0])
+
+    def _replay_done(self, path: Path, n: int) -> None:
+        self.redraw()
+        self.show_all()
+        self._update_verdicts()
+        self.status.setText(f"Replayed {n} events from {path}")
+        self.replay_finished.emit(n)
+
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open session", str(self.stream.record_dir), "hlsmon sessions (*.jsonl *.jsonl.gz);;All files (*)"
+        )
+        if path:
+            try:
+                self.open_session(path, background=True)
+            except (SessionUnavailable, OSError, ValueError) as exc:
+                QMessageBox.warning(self, "Cannot open session", str(exc))
+
+    def current_session_file(self) -> Path | None:
+        if self.replaying:
+            return getattr(self, "_loaded_session", None)
+        return self.stream.record_path
+
+    def save_session(self, path: str | Path) -> Path:
+        src = self.current_session_file()
+        if src is None or not Path(src).exists():
+            raise FileNotFoundError("no session recorded yet")
+        dst = Path(path)
+        if Path(src).resolve() != dst.resolve():
+            shutil.copyfile(src, dst)
+        return dst
+
+    def save_session_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save session as", "session.jsonl", "hlsmon sessions (*.jsonl)")
+        if path:
+            try:
+                self.save_session(path)
+            except OSError as exc:
+                QMessageBox.warning(self, "Cannot save session", str(exc))
+
+    def charts_png(self) -> bytes:
+        """The dashboard (charts and panels) as PNG bytes."""
+        pixmap = self.centralWidget().window().grab()
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        pixmap.save(buf, "PNG")
+        return bytes(data.data())
+
+    def export(self, kind: str, path: str | Path) -> list[Path]:
+        path = Path(path)
+        if kind == "csv":
+            return export_csv(self.model, path)
+        if kind == "json":
+            return [export_json(self.model, path)]
+        if kind == "png":
+            path.write_bytes(self.charts_png())
+            return [path]
+        if kind == "html":
+            return [export_html(self.model, path, self.charts_png())]
+        raise ValueError(kind)
+
+    def _export(self, kind: str) -> None:
+        filters = {"csv": "CSV (*.csv)", "json": "JSON (*.json)", "png": "PNG (*.png)", "html": "HTML (*.html)"}
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind.upper()}", f"hlsmon.{kind}", filters[kind])
+        if path:
+            files = self.export(kind, path)
+            self.statusBar().showMessage("Wrote " + ", ".join(str(f) for f in files), 8000)
+
+    # --- misc ----------------------------------------------------------------------------------
+    def show_stream_key_helper(self) -> None:
+        dlg = StreamKeyDialog(
+            self.settings.get("settings/stream_server"),
+            self.settings.get("settings/stream_http"),
+            self.settings.get("settings/stream_key"),
+            self,
+        )
+        if dlg.exec():
+            urls = dlg.urls()
+            self.settings.set("settings/stream_server", dlg.server.text())
+            self.settings.set("settings/stream_http", dlg.http.text())
+            self.settings.set("settings/stream_key", dlg.key.text())
+            self.url_bar.set_urls(urls.playlist_url, self.url_bar.urls()[1])
+
+    def show_what_if(self) -> None:
+        """The server model's prediction from the settings alone (same text as ``hlsmon plan``)."""
+        dlg = QDialog(self)
+        dlg.setWindowTitle(f"What if: {self.server.profile}")
+        text = QPlainTextEdit(self.server.plan_text("tutorial-fix" if self.url_bar.urls()[1] else "none"))
+        text.setReadOnly(True)
+        text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        QVBoxLayout(dlg).addWidget(text)
+        dlg.resize(900, 560)
+        self._what_if = dlg
+        dlg.show()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "hlsmon",
+            "hlsmon — play and monitor live HLS streams: segment lifecycles at "
+            "origin and CDN, against what the server's settings predict.",
+        )
