@@ -313,6 +313,8 @@ class MainWindow(WindowActions, QMainWindow):
     # --- redraw --------------------------------------------------------------------------------
     @Slot()
     def redraw(self) -> None:
+        if self._replay_timer.isActive():
+            return  # a background replay redraws once at the end
         if len(self.model.alerts) > self._shown_alerts:
             self.alerts.add_alerts(self.model.alerts[self._shown_alerts :])
             self._shown_alerts = len(self.model.alerts)
@@ -348,6 +350,8 @@ class MainWindow(WindowActions, QMainWindow):
 
     @Slot()
     def _update_verdicts(self) -> None:
+        if self._replay_timer.isActive():
+            return
         if not self.ingestor.lifecycles:
             return
         recent = list(self.ingestor.lifecycles.values())[-600:]

@@ -280,8 +280,8 @@ def _endpoint_summary(name: str, lifecycles: list, measures, state: str | None) 
     if measures is not None:
         if measures.propagation_p50_s is not None:
             lines.append(f"  propagation from reference: median {measures.propagation_p50_s:.2f} s")
-        age = f", Age header {measures.age_s:.0f} s" if measures.age_s is not None else ""
-        lines.append(f"  playlist last changed {measures.staleness_s:.1f} s before the end{age}")
+        age = f" (cached copy: Age header {measures.age_s:.0f} s)" if measures.age_s is not None else ""
+        lines.append(f"  playlist unchanged for the last {measures.staleness_s:.1f} s{age}")
         lines.append(
             f"  window now {measures.window_segments} segments / {measures.window_s:.1f} s; "
             f"target duration {measures.target_duration}; requests {measures.requests} "
