@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 import tempfile
 import time
@@ -74,12 +75,14 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.request_times: list[float] = []
+        self.kind_times: list[tuple[str, float]] = []
         self.lifecycles: dict[tuple[str, int], SegmentLifecycle] = {}
 
     def __call__(self, event: object) -> None:
         if isinstance(event, RequestRecord):
             self.requests[event.kind.value] += 1
             self.request_times.append(event.sent_mono)
+            self.kind_times.append((event.kind.value, event.sent_mono))
         elif isinstance(event, SegmentLifecycle):
             self.lifecycles[(event.endpoint, event.msn)] = event
 
@@ -102,6 +105,11 @@ def score(
         if life.gone is not None and name in deleted:
             deletes.append((life.gone.hi - deleted[name]) * 1000)
     half = t_start + duration / 2
+    per10: dict[str, list[int]] = {}
+    for kind, t in rec.kind_times:
+        slot = int((t - t_start) // 10)
+        if 0 <= slot < math.ceil(duration / 10):
+            per10.setdefault(kind, [0] * math.ceil(duration / 10))[slot] += 1
     steady = sum(1 for t in rec.request_times if t >= half) / (duration / 2) / pollers
     return {
         "steady_total_req_per_s": steady,
@@ -118,6 +126,7 @@ def score(
         "delete_p95_ms": pct(deletes, 0.95),
         "delete_max_ms": max(deletes, default=None),
         "deletions": len(deletes),
+        "per_10s": per10,
     }
 
 
@@ -182,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{s['probe_req_per_s']:.2f}, total req/s {s['total_req_per_s']:.2f} "
             f"(second half {s['steady_total_req_per_s']:.2f})"
         )
+    print("hlsmon requests per 10 s: " + "; ".join(f"{k} {v}" for k, v in sorted(f["per_10s"].items())))
     print(
         f"hlsmon deletions: p50 {f['delete_p50_ms']} ms, p95 {f['delete_p95_ms']} ms, "
         f"max {f['delete_max_ms']} ms, n={f['deletions']}"
@@ -190,13 +200,15 @@ def main(argv: list[str] | None = None) -> int:
         "hlsmon_p50_ms": f["p50_ms"],
         "hlsmon_p95_ms": f["p95_ms"],
         "hlsmon_max_ms": f["max_ms"],
-        "hlsmon_req_per_s": round(f["playlist_req_per_s"], 3),
-        "hlsmon_probe_req_per_s": round(f["probe_req_per_s"], 3),
+        # every request hlsmon sent (playlist reloads + deletion probes + segment HEADs)
+        "hlsmon_req_per_s": round(f["total_req_per_s"], 3),
         "hlsmon_total_req_per_s": round(f["total_req_per_s"], 3),
+        "hlsmon_playlist_req_per_s": round(f["playlist_req_per_s"], 3),
+        "hlsmon_probe_req_per_s": round(f["probe_req_per_s"], 3),
         "hlsmon_total_req_per_s_second_half": round(f["steady_total_req_per_s"], 3),
         "rfc_p50_ms": r["p50_ms"],
         "rfc_p95_ms": r["p95_ms"],
-        "rfc_req_per_s": round(r["playlist_req_per_s"], 3),
+        "rfc_req_per_s": round(r["total_req_per_s"], 3),  # per RFC poller, all requests (playlist only)
         "delete_p50_ms": f["delete_p50_ms"],
         "delete_p95_ms": f["delete_p95_ms"],
         "delete_max_ms": f["delete_max_ms"],

@@ -48,6 +48,27 @@ def ensure_display() -> subprocess.Popen | None:
     return proc
 
 
+def pan_and_zoom(app: object, window: object, t_min: float, t_max: float, steps: int) -> tuple[list, list]:
+    """Random spans from 24 h down to 30 s; each step is one full redraw of the window. (wall, CPU) ms."""
+    rnd = random.Random(7)
+    spans = [86_400, 21_600, 3_600, 600, 120, 30]
+    times: list[float] = []
+    cpu_times: list[float] = []
+    window.set_follow(False)
+    for step in range(steps):
+        span = spans[step % len(spans)] * rnd.uniform(0.7, 1.3)
+        start = rnd.uniform(t_min, max(t_min, t_max - span))
+        t0, c0 = time.perf_counter(), time.thread_time()
+        window.lifecycle.set_x_range(start, start + span)
+        y0, y1 = window.lifecycle.item.visible_rows(start, start + span)
+        window.lifecycle.vb.setYRange(*((y0, y1) if y0 is not None else (0, 1)), padding=0)
+        window.redraw()
+        app.processEvents()  # runs the pending paints of every chart
+        times.append((time.perf_counter() - t0) * 1000)
+        cpu_times.append((time.thread_time() - c0) * 1000)
+    return times, cpu_times
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--segments", type=int, default=86_400)
@@ -74,6 +95,15 @@ def main() -> int:
     window.show()
     app.processEvents()
     rss0 = psutil.Process().memory_info().rss / 1e6
+    # baseline, same run: the same pan/zoom sequence on the window with no data (the fixed cost of painting
+    # six charts' axes, legends and frames on this machine right now)
+    base_wall, base_cpu = pan_and_zoom(app, window, 1_795_564_800.0, 1_795_651_200.0, max(30, args.steps // 2))
+    b50, b95 = float(np.percentile(base_wall, 50)), float(np.percentile(base_wall, 95))
+    bc50 = float(np.percentile(base_cpu, 50))
+    sys.stdout.write(
+        f"baseline (empty window, same steps): redraw p50 {b50:.1f} ms, p95 {b95:.1f} ms, "
+        f"GUI-thread CPU p50 {bc50:.1f} ms\n"
+    )
 
     t0 = time.perf_counter()
     n = window.ingestor.feed_many(synthetic_events(args.segments, fragment_s=1.0, playlist_len_s=6.0, stale_every=3600))
@@ -86,24 +116,8 @@ def main() -> int:
     first_s = time.perf_counter() - t0
     sys.stdout.write(f"replayed {n} events ({rows}) in {feed_s:.1f} s; first full draw {first_s * 1000:.0f} ms\n")
 
-    rnd = random.Random(7)
     t_min, t_max = window.model.t_min, window.model.t_max
-    spans = [86_400, 21_600, 3_600, 600, 120, 30]
-    times: list[float] = []
-    cpu_times: list[float] = []
-    window.set_follow(False)
-    for step in range(args.steps):
-        span = spans[step % len(spans)] * rnd.uniform(0.7, 1.3)
-        start = rnd.uniform(t_min, max(t_min, t_max - span))
-        t0, c0 = time.perf_counter(), time.thread_time()
-        window.lifecycle.set_x_range(start, start + span)
-        y0, y1 = window.lifecycle.item.visible_rows(start, start + span)
-        if y0 is not None:
-            window.lifecycle.vb.setYRange(y0, y1, padding=0)
-        window.redraw()
-        app.processEvents()  # runs the pending paints of every chart
-        times.append((time.perf_counter() - t0) * 1000)
-        cpu_times.append((time.thread_time() - c0) * 1000)
+    times, cpu_times = pan_and_zoom(app, window, t_min, t_max, args.steps)
     arr = np.array(times)
     p50, p95, mx = (float(np.percentile(arr, 50)), float(np.percentile(arr, 95)), float(arr.max()))
     cpu = np.array(cpu_times)
@@ -133,6 +147,9 @@ def main() -> int:
             {
                 "redraw_p50_ms": round(p50, 1),
                 "redraw_p95_ms": round(p95, 1),
+                "baseline_empty_p50_ms": round(b50, 1),
+                "baseline_empty_p95_ms": round(b95, 1),
+                "baseline_empty_cpu_p50_ms": round(bc50, 1),
                 "redraw_max_ms": round(mx, 1),
                 "redraw_cpu_p50_ms": round(cpu50, 1),
                 "redraw_cpu_p95_ms": round(cpu95, 1),

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSystemTrayIcon,
     QToolBar,
     QWidget,
@@ -99,11 +100,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.lifecycle = LifecycleChart(self.model, self.chart_theme)
         self.setCentralWidget(self.lifecycle)
         self.charts: list[TimeChart] = [self.lifecycle, *all_line_charts(self.model, self.chart_theme)]
+        # one time axis for all charts. Not pyqtgraph's setXLink: it lines linked views up by their pixel
+        # positions when they overlap on screen, which shifts the docked charts' ranges.
+        self._syncing_x = False
         for chart in self.charts:
             chart.user_moved.connect(self._on_user_moved)
-            if chart is not self.lifecycle:
-                chart.plot.setXLink(self.lifecycle.plot)
-        self.lifecycle.vb.sigXRangeChanged.connect(self._on_x_range_changed)
+            chart.x_range_changed.connect(self._on_chart_x_range_changed)
 
         self.video = make_video_panel(with_player)
         self.profile = ProfilePanel()
@@ -119,7 +121,11 @@ class MainWindow(WindowActions, QMainWindow):
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
         self._dock("Video", self.video, left)
-        self._dock("Server profile", self.profile, left)
+        profile_scroll = QScrollArea()
+        profile_scroll.setWidgetResizable(True)
+        profile_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        profile_scroll.setWidget(self.profile)
+        self._dock("Server profile", profile_scroll, left)
         intervals, window, latency, health, host = self.charts[1:]
         self._dock("Arrivals and durations", intervals, right)
         self._dock("Playlist window", window, right)
@@ -329,6 +335,21 @@ class MainWindow(WindowActions, QMainWindow):
                 self.lifecycle.vb.setYRange(y0, y1, padding=0.02)
         self._on_x_range_changed()
         self._update_status()
+
+    @Slot(float, float)
+    def _on_chart_x_range_changed(self, x0: float, x1: float) -> None:
+        """Any chart's time range (pan, zoom, follow) becomes every chart's."""
+        if self._syncing_x:
+            return
+        self._syncing_x = True
+        try:
+            for chart in self.charts:
+                (a, b), _ = chart.vb.viewRange()
+                if (a, b) != (x0, x1):
+                    chart.set_x_range(x0, x1)
+        finally:
+            self._syncing_x = False
+        self._on_x_range_changed()
 
     @Slot()
     def _on_x_range_changed(self, *args: object) -> None:

@@ -452,9 +452,14 @@ class EndpointChecker:
                     "playlist_stale",
                     f"No new segment for {since:.1f} s (more than 1.5 x target duration {target_duration:g} s).",
                     evidence={"since_s": round(since, 3), "target_duration": target_duration},
-                    advice="The publisher may have stopped (nginx-rtmp writes no ENDLIST) or the origin is "
-                    "overloaded; if segments resume, a keyframe came late and made one segment longer than "
-                    "the target duration (set the encoder keyframe interval to the fragment length).",
+                    advice=(
+                        "At a CDN this is most often a cached playlist: compare with the origin "
+                        "(hlsmon probe ORIGIN_URL --cdn CDN_URL; stale_cdn_playlist, Age header)."
+                        if self.is_cdn
+                        else "The publisher may have stopped (nginx-rtmp writes no ENDLIST) or the origin is "
+                        "overloaded; if segments resume, a keyframe came late and made one segment longer than "
+                        "the target duration (set the encoder keyframe interval to the fragment length)."
+                    ),
                     spec="RFC 8216 §6.2.1",
                 )
             ]

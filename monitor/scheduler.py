@@ -94,6 +94,7 @@ class FastPlanner:
         self._predicted: float | None = None
         self._misses = 0
         self._errors = 0
+        self._unlearned_since: float | None = None  # first poll while nothing was learned yet
 
     # -- public ---------------------------------------------------------------------------------------
     def next_poll_at(self) -> float:
@@ -162,8 +163,12 @@ class FastPlanner:
 
     def _plan(self, now: float) -> None:
         if self._predicted is None:
-            # Nothing learned yet: poll densely until the first change shows the phase.
-            self._next = now + max(self.step_s, 0.1)
+            # Nothing learned yet: poll densely until the first change shows the phase; a playlist that has
+            # not changed for 1.5 x TD (a frozen CDN copy: 10 req/s for hours) is polled every TD/2.
+            if self._unlearned_since is None:
+                self._unlearned_since = now
+            dense = now - self._unlearned_since <= 1.5 * self._td
+            self._next = now + (max(self.step_s, 0.1) if dense else max(self._td / 2, self.step_s))
             return
         start = self._predicted - self._lead()
         if now < start:

@@ -225,6 +225,7 @@ class VlcPlayer:
         live_edge: LiveEdgeConfig | None = None,
         measure_latency: bool = True,
         snapshot_hz: float = 3.0,
+        snapshot_width: int = 480,
         audio: bool = True,
         wait_for_live: bool = True,
         keep_log_lines: int = 400,
@@ -274,6 +275,7 @@ class VlcPlayer:
         self._stop = threading.Event()
         self._closed = False
         self._pending: queue.Queue = queue.Queue()  # commands from any thread for the supervisor
+        self._snapshot_width = max(0, int(snapshot_width))  # 0: source size
         self._meter: LatencyMeter | None = None
         if measure_latency:
             self._meter = LatencyMeter(self._take_snapshot, rate_hz=snapshot_hz)
@@ -392,7 +394,8 @@ class VlcPlayer:
         with self._vlc_lock:
             if not self._playing or self._closed:
                 return False
-            return self._mp.video_take_snapshot(0, str(path), 0, 0) == 0
+            # scaled down (aspect kept): the strip is relative to the frame, and a 1080p PNG costs ~5x more
+            return self._mp.video_take_snapshot(0, str(path), self._snapshot_width, 0) == 0
 
     # --- supervisor ---------------------------------------------------------------------------------
     def _run(self) -> None:

@@ -39,14 +39,15 @@ install_system_packages() {
     fi
     say "Installing Debian packages: $missing"
     $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+    # env, not a prefix assignment: sudo drops DEBIAN_FRONTEND from the environment.
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 }
 
 pick_python() {
     local candidate
     for candidate in python3.13 python3.12 python3.11 python3; do
         if command -v "$candidate" >/dev/null &&
-            "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            "$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             command -v "$candidate"; return 0
         fi
     done

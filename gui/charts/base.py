@@ -62,6 +62,7 @@ class TimeChart(QWidget):
     """One dashboard chart. ``refresh()`` is called by the window's redraw timer (GUI thread)."""
 
     user_moved = Signal()
+    x_range_changed = Signal(float, float)
 
     def __init__(
         self,
@@ -111,6 +112,7 @@ class TimeChart(QWidget):
         # chart per pan in Python and triggers a second paint)
         self.vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        self.vb.sigXRangeChanged.connect(self._on_vb_x_range_changed)
         self.legend = pg.LegendItem(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
         if in_plot_legend:
             self.legend.setParentItem(self.plot.vb)
@@ -361,6 +363,11 @@ class TimeChart(QWidget):
             self._marker.show()
 
     # --- interaction ---------------------------------------------------------------------------
+    @Slot(object, object)
+    def _on_vb_x_range_changed(self, vb: object, x_range: object) -> None:
+        x0, x1 = x_range
+        self.x_range_changed.emit(float(x0), float(x1))
+
     @Slot()
     def _on_range_changed_manually(self, *args: object) -> None:
         self.user_moved.emit()

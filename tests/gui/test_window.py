@@ -157,11 +157,21 @@ def test_hover_readout_and_what_if(window):
 def test_background_replay_keeps_the_window_responsive(window, qtbot, tmp_path):
     path = tmp_path / "long.jsonl"
     writer = SessionWriter(path)
-    events = list(synthetic_events(1500))
+    events = list(synthetic_events(500))
     for ev in events:
         writer.write(ev)
     writer.close()
     with qtbot.waitSignal(window.replay_finished, timeout=60_000) as blocker:
         assert window.open_session(path, background=True) == 0
     assert blocker.args == [len(events)]
-    assert len(window.model.lifecycles["origin"]) == 1500
+    assert len(window.model.lifecycles["origin"]) == 500
+
+
+def test_all_charts_share_one_time_range(window):
+    _feed(window, synthetic_events(300))
+    window.set_follow(False)
+    t0 = window.model.t_min
+    window.charts[4].set_x_range(t0 + 50, t0 + 110)  # pan a docked chart (not the timeline)
+    for chart in window.charts:
+        (a, b), _ = chart.vb.viewRange()
+        assert (a, b) == pytest.approx((t0 + 50, t0 + 110)), chart.title

@@ -7,6 +7,7 @@ from __future__ import annotations
 from monitor.checks import EndpointChecker, segment_size_alert
 from monitor.poller import SharedState
 from monitor.records import RequestKind, SegmentLifecycle, Severity
+from monitor.scheduler import FastPlanner, PollOutcome
 from tests.monitor.helpers import request, utc, window
 
 
@@ -81,3 +82,26 @@ def test_shared_state_is_keyed_by_generation():
     assert shared.size_of("origin", 2, generation=1) is None
     assert shared.lookup("origin", 2, generation=0) == window(10.0, 10.1)
     assert shared.size_of("origin", 2) == 1000
+
+
+def test_playlist_stale_advice_at_a_cdn_points_at_the_cache():
+    cdn, origin = cdn_checker(), EndpointChecker("origin", lambda: (0.0, utc(0.0)))
+    for ch in (cdn, origin):
+        ch._last_new_lo = 10.0  # the newest segment appeared at t=10 s at the latest
+        assert ch.on_tick(12.9, 2.0, False) == []  # 2.9 s < 1.5 x TD
+    (at_cdn,) = cdn.on_tick(13.1, 2.0, False)
+    (at_origin,) = origin.on_tick(13.1, 2.0, False)
+    assert at_cdn.code == at_origin.code == "playlist_stale"
+    assert "cached playlist" in at_cdn.advice and "publisher" in at_origin.advice
+
+
+def test_a_frozen_cdn_playlist_is_polled_gently():
+    """A CDN copy that never changes (stale-playlist) gave the fast planner nothing to learn: it polled every
+    0.1 s for as long as the copy stayed cached (~10 req/s). Dense for 1.5 x TD, then every TD/2."""
+    planner, polls, t = FastPlanner(step_s=0.06), 0, 0.0
+    while t < 60.0:
+        polls += 1
+        planner.after_poll(PollOutcome(sent=t, first_byte=t + 0.004, ok=True, changed=False, target_duration=2))
+        t = max(planner.next_poll_at(), t + 0.001)
+    assert polls <= 31 + 60  # ~30 dense polls in the first 3 s, then one a second
+    assert polls / 60.0 <= 1.6
