@@ -33,6 +33,8 @@ def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindo
     user_settings = parse_settings(args.set)
     if args.profile != "auto":
         window.profile.set_profile(args.profile, user_settings)
+    elif user_settings:  # settings without a profile: for the default profile until the fingerprint says
+        window.profile.set_profile(window.profile.profile(), user_settings, user=False)
     lab_control = None
     if args.session:
         window.open_session(args.session)

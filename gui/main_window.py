@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -321,6 +322,8 @@ class MainWindow(WindowActions, QMainWindow):
     def redraw(self) -> None:
         if self._replay_timer.isActive():
             return  # a background replay redraws once at the end
+        if self.isMinimized() or not self.isVisible():
+            return
         if len(self.model.alerts) > self._shown_alerts:
             self.alerts.add_alerts(self.model.alerts[self._shown_alerts :])
             self._shown_alerts = len(self.model.alerts)
@@ -441,6 +444,10 @@ class MainWindow(WindowActions, QMainWindow):
             self.lifecycle.vb.setYRange(y - 12, y + 12, padding=0)
 
     def _on_color_scheme_changed(self, *args: object) -> None:
+        """The system switched between light and dark: widgets and charts follow (unless forced)."""
+        app = QApplication.instance()
+        if app is not None:
+            app_theme.apply(app, self.settings.get("settings/theme"))
         self.chart_theme = theme_for(app_theme.is_dark(self.settings.get("settings/theme")))
         for chart in self.charts:
             chart.apply_theme(self.chart_theme)

@@ -34,7 +34,7 @@ OPTIONS: dict[str, Option] = {
         Option("settings/last_cdn", "", str, "last CDN URL"),
         Option("settings/profile", "auto", str, "server profile (auto = fingerprint)"),
         Option("settings/follow_span_s", 120.0, float, "seconds shown when following live"),
-        Option("settings/redraw_ms", 250, int, "chart redraw interval"),
+        Option("settings/redraw_ms", 500, int, "chart redraw interval (ms)"),
         Option("settings/theme", "system", str, "system | light | dark"),
         Option("settings/record_dir", "", str, "folder for session files (empty: user data dir)"),
         Option("settings/download_segments", False, bool, "download each new segment (bitrate, TTFB)"),

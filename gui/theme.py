@@ -29,7 +29,7 @@ def apply(app: QApplication, preference: str = "system") -> None:
     app.setStyle("Fusion")
     if is_dark(preference):
         app.setPalette(dark_palette())
-    elif preference == "light":
+    else:
         app.setPalette(app.style().standardPalette())
 
 

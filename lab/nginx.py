@@ -11,6 +11,7 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shutil
 import socket
 import time
 from pathlib import Path
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
 
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 NGINX = "nginx"
+SBIN = "/usr/sbin:/sbin"
+
+
+def nginx_binary() -> str:
+    """The nginx to run: Debian installs it in /usr/sbin, which is on root's PATH but not on a user's."""
+    return shutil.which(NGINX) or shutil.which(NGINX, path=SBIN) or NGINX
+
+
 HTTP_ROOT_HEADERS = (
     ("cache_control", "add_header Cache-Control no-cache;"),
     ("cors", "add_header Access-Control-Allow-Origin *;\n"
@@ -117,7 +126,7 @@ def start_nginx(config: LabConfig, nginx_dir: Path, www_dir: Path, hls_dir: Path
     (nginx_dir / "temp").mkdir(exist_ok=True)
     conf = nginx_dir / "nginx.conf"
     conf.write_text(render_config(config, nginx_dir, www_dir, hls_dir, rtmp_port, http_port))
-    argv = [NGINX, "-p", str(nginx_dir), "-c", str(conf), "-e", str(nginx_dir / "error.log")]
+    argv = [nginx_binary(), "-p", str(nginx_dir), "-c", str(conf), "-e", str(nginx_dir / "error.log")]
     return ManagedProcess("nginx", argv, nginx_dir / "nginx.out", cwd=nginx_dir,
                           stop_signal=15).start()
 

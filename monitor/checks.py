@@ -26,11 +26,23 @@ PLAYLIST_TYPES = frozenset(
 )
 SEGMENT_TYPES_OK = ("video/", "audio/", "application/octet-stream", "binary/octet-stream", "application/mp4")
 STALE_FACTOR = 1.5  # RFC 8216 §6.2.1 / bis-22 §6.3.4: 1.5 x target duration
+WINDOW_SLACK_S = 0.1  # EXTINF jitter (ms timestamps) must not make an exact 3 x TD window 'short'
 OLD_COPY_SLACK_S = 2.0  # Age is whole seconds; an upload or a CDN fetch may precede the listing a little
 
 
 def round_half_up(value: float) -> int:
     return math.floor(value + 0.5)
+
+
+def window_by_settings_s(snap: PlaylistSnapshot, td: float) -> float:
+    """The playlist's duration, counting a segment that ends a publish (the newest, or one followed by a
+    DISCONTINUITY) as at least one target duration: nginx-rtmp closes the open fragment, however short,
+    when the publisher leaves, and keeps listing it after a republish. The settings decide the window."""
+    segs = snap.segments
+    return sum(
+        max(seg.duration, td) if i == len(segs) - 1 or segs[i + 1].discontinuity else seg.duration
+        for i, seg in enumerate(segs)
+    )
 
 
 def _media_type(rec: RequestRecord) -> str:
@@ -83,6 +95,8 @@ class EndpointChecker:
         self._gone = False
         self._ended = False
         self._came_back = False  # this snapshot follows a 404 (stream stopped, then back)
+        self._reused_count = 0
+        self._reused_last: float | None = None
         self._td_first: float | None = None
         self._removing = False
         self._last_new_lo: float | None = None  # earliest instant the newest segment may have appeared
@@ -404,7 +418,8 @@ class EndpointChecker:
                         },
                     )
                 )
-            if self._removing and removed > 0 and not snap.endlist and snap.duration_s < 3 * td - 1e-6:
+            short = window_by_settings_s(snap, td) < 3 * td - WINDOW_SLACK_S
+            if self._removing and removed > 0 and not snap.endlist and short:
                 if self._latch.fire("window_short"):
                     out.append(
                         self._alert(
@@ -425,7 +440,7 @@ class EndpointChecker:
                             spec="RFC 8216 §6.2.2",
                         )
                     )
-            elif snap.duration_s >= 3 * td:
+            elif not short:
                 self._latch.clear("window_short")
         for msn, old, newuri in uri_changed:
             out.append(
@@ -608,13 +623,18 @@ class EndpointChecker:
         ]
         if not changed:
             return []
+        # A restart reuses every name (index0.ts, ...): the first one, then at most once a minute.
+        self._reused_count += 1
+        if self._reused_last is not None and rec.sent_mono - self._reused_last < 60.0:
+            return []
+        self._reused_last = rec.sent_mono
         return [
             self._alert(
                 Severity.WARNING,
                 "uri_reused",
                 f"Segment URL reused with different content ({', '.join(changed)} changed): a CDN "
-                "may serve the old bytes.",
-                evidence={"url": rec.url, "before": list(old), "after": list(validators)},
+                f"may serve the old bytes [{self._reused_count} so far].",
+                evidence={"url": rec.url, "before": list(old), "after": list(validators), "count": self._reused_count},
                 advice="Use unique segment names across restarts (nginx-rtmp: hls_fragment_naming "
                 "system) or purge the CDN.",
                 msn=rec.msn,

@@ -20,6 +20,7 @@ from monitor.checks import EndpointChecker, cdn_stale_alert, segment_size_alert
 from monitor.clock import Clock
 from monitor.fetch import Fetched, fetch, new_session
 from monitor.measures import MeasureAggregator
+from monitor.models.fingerprint import fingerprint
 from monitor.parse import PlaylistError, decode_body, parse
 from monitor.records import (
     EndpointConfig,
@@ -101,7 +102,12 @@ class EndpointPoller:
         self.on_variants = on_variants
         self.planner = RfcPlanner() if config.strategy == "rfc" else FastPlanner(step_s=config.dense_step_s)
         now = clock.mono()
-        self.deletions = DeletionPlanner(rate=config.probe_rate_per_s, limit_s=config.probe_limit_s, now=now)
+        self.deletions = DeletionPlanner(
+            rate=config.probe_rate_per_s,
+            limit_s=config.probe_limit_s,
+            now=now,
+            budget_per_s=config.request_budget_per_s,
+        )
         self.tracker = LifecycleTracker(self.name)
         self.checker = EndpointChecker(self.name, self._now, is_cdn=endpoint.reference is not None)
         self.measures = MeasureAggregator(self.name, now)
@@ -112,6 +118,7 @@ class EndpointPoller:
         self._measures_at = -math.inf
         self._pending_propagation: dict[tuple[int, int], Window] = {}
         self._blocking_ready = False  # the last blocking reload was useful: issue the next one at once
+        self.server_guess: str | None = None  # fingerprint of the first media playlist (monitor.models)
         self._thread: threading.Thread | None = None
         self._session: requests.Session | None = None
 
@@ -173,7 +180,7 @@ class EndpointPoller:
         listed = self.tracker.oldest_listed_not_gone()
         if listed is None or self.tracker.previous is None or listed.msn == self.tracker.previous.last_msn:
             return None
-        return max(self.deletions.last_probe + LISTED_PROBE_STEP_S, self.deletions.bucket.ready_at(now)), listed
+        return max(self.deletions.last_probe + LISTED_PROBE_STEP_S, self.deletions.ready_at(now)), listed
 
     def _now(self) -> tuple[float, object]:
         mono = self.clock.mono()
@@ -215,6 +222,7 @@ class EndpointPoller:
         )
         rec = got.record
         self.measures.on_request()
+        self.deletions.charge(rec.sent_mono)
         self.emit(rec)
         snap, error = self._parse(got)
         self._blocking_ready = False
@@ -281,8 +289,24 @@ class EndpointPoller:
         elif self.state != EndpointState.GONE:
             self._set_state(EndpointState.ERROR, error or "request failed")
 
+    def _deletion_prior(self, snap: PlaylistSnapshot, rec: RequestRecord) -> None:
+        """nginx-rtmp's cleaner runs every 2 x hls_playlist_length, and W entries of D seconds ≈ that length:
+        the deletion planner predicts the next batch from the first one it sees (a hypothesis only)."""
+        if self.server_guess is None and len(snap.segments) >= 2:
+            try:
+                self.server_guess = fingerprint(snap, rec.headers).name
+            except Exception:  # the prior is an optimisation: never let it stop monitoring
+                log.exception("%s: fingerprint failed", self.name)
+                self.server_guess = "generic"
+        if self.server_guess == "nginx-rtmp" and snap.segments:
+            durations = sorted(s.duration for s in snap.segments)
+            self.deletions.period_hint = 2 * len(durations) * durations[len(durations) // 2]
+        else:
+            self.deletions.period_hint = None
+
     def _on_snapshot(self, snap: PlaylistSnapshot, rec: RequestRecord) -> None:
         prev = self.tracker.previous
+        self._deletion_prior(snap, rec)
         upd = self.tracker.observe(snap)
         self.last_snapshot = snap
         self.emit(snap)
@@ -397,6 +421,7 @@ class EndpointPoller:
     def _check_segment(self, life: SegmentLifecycle) -> None:
         got = self._segment_request(life, RequestKind.SEGMENT, body=self.config.download_segments)
         rec = got.record
+        self.deletions.charge(rec.sent_mono)
         self.emit(rec)
         self.measures.on_request()
         changed = self.tracker.note_download(life.msn, rec)
@@ -421,7 +446,7 @@ class EndpointPoller:
 
     def _probe(self, life: SegmentLifecycle) -> None:
         now = self.clock.mono()
-        if not self.deletions.bucket.take(now):
+        if not self.deletions.take(now):
             return
         got = self._segment_request(life, RequestKind.PROBE)
         rec = got.record

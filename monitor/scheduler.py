@@ -4,13 +4,19 @@
   changed playlist wait one target duration, after an unchanged one half of it, measured from the start
   of the previous load.
 * :class:`FastPlanner` — learns the publishing cadence (segment arrival instants) and polls densely
-  (every ``step_s``) only around the expected arrival of the next segment, idle otherwise. When the
-  prediction fails it widens its polling with back-off, so a stall costs few requests.
+  (every ``step_s``) only around the expected arrival of the next segment, idle otherwise. Its first
+  poll of a window goes out one step after the earliest plausible arrival (``predicted − lead``), so a
+  segment arriving on time is seen by one request and none arrives more than one step before it is
+  seen; every ``calibrate_every``-th segment the window starts at ``predicted − lead`` instead, which
+  brackets the arrival and keeps the cadence estimate honest. When the prediction fails it widens its
+  polling with back-off, so a stall costs few requests.
 * :class:`DeletionPlanner` — which removed segment to probe next and when: the oldest one not yet gone
   (servers delete in order). It learns when deletions happen (periodic cleaner ticks, a fixed lifetime
   after first appearance, or a fixed lag after leaving the playlist) and probes densely around the
-  predicted instant; before it has learned, it probes at a modest rate. A token bucket bounds the
-  extra request rate.
+  predicted instant; before it has learned, it probes at a modest rate. A server-specific prior
+  (``period_hint``: nginx-rtmp's cleaner runs every 2 × playlist length) predicts the next batch from the
+  first one observed; within a batch it jumps to the expected boundary (the previous batch's size). Token
+  buckets bound the probe rate and, charged by every request of the endpoint, the total rate.
 """
 
 from __future__ import annotations
@@ -78,11 +84,18 @@ class FastPlanner:
     name = "fast"
 
     def __init__(
-        self, *, step_s: float = 0.06, min_lead_s: float = 0.04, max_lead_s: float = 0.6, default_td: float = 6.0
+        self,
+        *,
+        step_s: float = 0.06,
+        min_lead_s: float = 0.04,
+        max_lead_s: float = 0.6,
+        default_td: float = 6.0,
+        calibrate_every: int = 3,
     ) -> None:
         self.step_s = step_s
         self.min_lead_s = min_lead_s
         self.max_lead_s = max_lead_s
+        self.calibrate_every = max(1, calibrate_every)
         self._td = default_td
         self._next = 0.0
         self._arrivals: deque[float] = deque(maxlen=12)  # precise arrival estimates
@@ -90,6 +103,8 @@ class FastPlanner:
         self._residuals: deque[float] = deque(maxlen=30)
         self._last_arrival: float | None = None
         self._last_arrival_precise = False
+        self._last_precise: float | None = None  # the last precisely bracketed arrival
+        self._since_precise = 0  # segments seen since then
         self._last_duration: float | None = None
         self._predicted: float | None = None
         self._misses = 0
@@ -135,13 +150,19 @@ class FastPlanner:
             # instant is the predicted one if the window allows it; widen the lead by what we know.
             arrival = min(hi, max(lo, predicted))
             if hi < predicted:
-                self._residuals.append(hi - predicted - self.step_s)
+                self._residuals.append(hi - predicted - self.step_s / 2)
         else:
             arrival = out.arrival
-        if precise and self._last_arrival_precise and self._last_arrival is not None and out.new_segments == 1:
-            interval = arrival - self._last_arrival
-            if 0.05 < interval < 3 * self._td:
-                self._intervals.append(interval)
+        self._since_precise += max(1, out.new_segments)
+        if precise:
+            # Intervals also span the segments seen by a late-started window (one per calibration).
+            n = self._since_precise
+            if self._last_precise is not None and n <= 4:
+                interval = (arrival - self._last_precise) / n
+                if 0.05 < interval < 3 * self._td:
+                    self._intervals.append(interval)
+            self._last_precise = arrival
+            self._since_precise = 0
         self._last_arrival = arrival
         self._last_arrival_precise = precise
         self._last_duration = out.last_duration
@@ -157,9 +178,13 @@ class FastPlanner:
 
     def _lead(self) -> float:
         if len(self._residuals) < 3:
-            return min(self.max_lead_s, max(0.25, self.min_lead_s))
+            return min(self.max_lead_s, max(0.15, self.min_lead_s))
         spread = _percentile([abs(r) for r in self._residuals], 0.9)
         return min(self.max_lead_s, max(self.min_lead_s, spread + 0.02))
+
+    def _calibrating(self) -> bool:
+        """Start this window early enough to bracket the arrival (residuals, cadence)?"""
+        return len(self._residuals) < 3 or self._since_precise >= self.calibrate_every - 1
 
     def _plan(self, now: float) -> None:
         if self._predicted is None:
@@ -170,11 +195,14 @@ class FastPlanner:
             dense = now - self._unlearned_since <= 1.5 * self._td
             self._next = now + (max(self.step_s, 0.1) if dense else max(self._td / 2, self.step_s))
             return
-        start = self._predicted - self._lead()
+        lead = self._lead()
+        start = self._predicted - lead
+        if not self._calibrating():
+            start += self.step_s  # an arrival at the earliest plausible instant is still seen within a step
         if now < start:
             self._next = start
             return
-        late = now - (self._predicted + self._lead())
+        late = now - (self._predicted + max(lead, self.step_s))
         if late <= 0:
             self._next = now + self.step_s
             return
@@ -203,11 +231,20 @@ class TokenBucket:
             return True
         return False
 
+    def charge(self, now: float) -> None:
+        """Account for a request that is never held back (a playlist reload): the balance may go
+        negative (down to −burst), which then delays what does wait for tokens."""
+        self._refill(now)
+        self._tokens = max(-self.burst, self._tokens - 1.0)
+
     def ready_at(self, now: float) -> float:
         self._refill(now)
         if self._tokens >= 1.0 or self.rate <= 0:
             return now
         return now + (1.0 - self._tokens) / self.rate
+
+
+MAX_BUDGET_WAIT_S = 5.0  # the request budget never delays a deletion probe longer than this
 
 
 class DeletionPlanner:
@@ -217,14 +254,20 @@ class DeletionPlanner:
         self,
         *,
         rate: float = 1.0,
-        burst: float = 150.0,
+        burst: float = 40.0,
         learn_step_s: float = 0.2,
-        dense_step_s: float = 0.1,
+        dense_step_s: float = 0.15,
         idle_step_s: float = 2.0,
         limit_s: float = 300.0,
         now: float = 0.0,
+        budget_per_s: float | None = None,
+        budget_burst: float = 60.0,
     ) -> None:
         self.bucket = TokenBucket(rate, burst, now)
+        # Every request of the endpoint is charged here (playlist reloads included, see charge()); probes
+        # wait for it, so the endpoint's total request rate stays at or below budget_per_s in the long run.
+        self.budget = TokenBucket(budget_per_s, budget_burst, now) if budget_per_s else None
+        self.period_hint: float | None = None  # prior cleaner period (s), e.g. nginx-rtmp: 2 x playlist length
         self.learn_step_s = learn_step_s
         self.dense_step_s = dense_step_s
         self.idle_step_s = idle_step_s
@@ -233,6 +276,8 @@ class DeletionPlanner:
         self._batches: list[float] = []  # instants of deletion batches (gone window mid of the first member)
         self._batch_sizes: list[int] = []
         self._batch_youngest: list[float] = []  # latest first-seen among each batch's members
+        self._batch_widths: list[float] = []  # gone-window width of each batch's first member
+        self._guess: int | None = None  # in the current chain: the MSN expected to be the batch's youngest
         self._last_probe: float = -1e9
         self._chain = False  # the last probe found a segment gone: probe the next one at once
         self._anchor: SegmentLifecycle | None = None  # the last segment found gone in the current chain
@@ -242,16 +287,23 @@ class DeletionPlanner:
         assert life.gone is not None
         self._gone.append(life)
         t = life.gone.mid
-        if not self._batches or t - self._batches[-1] > 1.0:
+        new_batch = not self._batches or t - self._batches[-1] > 1.0
+        if new_batch:
             self._batches.append(t)
             self._batch_sizes.append(0)
             self._batch_youngest.append(-math.inf)
+            self._batch_widths.append(life.gone.width)
         self._batch_sizes[-1] += 1
         if not life.initial:
             self._batch_youngest[-1] = max(self._batch_youngest[-1], life.first_seen.mid)
         if not life.gone_inferred:
             if not self._chain or (self._alive_from is not None and life.msn >= self._alive_from):
                 self._alive_from = None  # a new chain (the old bound is stale)
+                # The previous batch deleted n segments: expect this one to end n − 1 after its first member.
+                prev = self._batch_sizes[-2] if new_batch and len(self._batch_sizes) >= 2 else 0
+                if new_batch and not prev and self.period_hint and life.extinf > 0:
+                    prev = round(self.period_hint / life.extinf)  # first batch: one period of segments
+                self._guess = life.msn + prev - 1 if prev > 1 else None
             self._chain = True
             self._anchor = life
 
@@ -270,6 +322,18 @@ class DeletionPlanner:
         if not below:
             self._end_chain()
             return None
+        if self._guess is not None:
+            # Walk from the expected boundary: its neighbour decides (gone → the next younger, alive → older).
+            t = self._guess
+            if self._anchor is not None and t <= self._anchor.msn:
+                t = self._anchor.msn + 1
+            if self._alive_from is not None and t >= self._alive_from:
+                t = self._alive_from - 1
+            chosen = next((c for c in below if c.msn == t), None)
+            if chosen is None and t > below[-1].msn:
+                chosen = below[-1]  # the boundary lies beyond the removed ones: are they all gone?
+            if chosen is not None:
+                return chosen
         if self._bisecting() and len(below) > 1:
             return below[-1] if self._alive_from is None else below[len(below) // 2]
         return below[0]
@@ -278,6 +342,7 @@ class DeletionPlanner:
         self._chain = False
         self._anchor = None
         self._alive_from = None
+        self._guess = None
 
     def _age_period_hypothesis(self, target: SegmentLifecycle, now: float) -> tuple[float, float] | None:
         """After one batch deletion: guess that the cleaner runs every "age threshold" (nginx-rtmp's
@@ -292,6 +357,16 @@ class DeletionPlanner:
         if now > when + half + 0.7:
             return None
         return when, half
+
+    def _hinted_tick(self, now: float) -> tuple[float, float, float] | None:
+        """With a prior cleaner period: the next tick after the last batch seen, as (spread, when, lead)."""
+        if not self.period_hint or not self._batches:
+            return None
+        spread = min(0.5, self._batch_widths[-1] / 2) + 0.05
+        nxt = self._batches[-1] + self.period_hint
+        while nxt + max(0.1, spread + 0.05) + 0.5 < now:
+            nxt += self.period_hint
+        return spread, nxt, spread
 
     @property
     def last_probe(self) -> float:
@@ -329,6 +404,9 @@ class DeletionPlanner:
             med = statistics.median(lags)
             spread = _percentile([abs(v - med) for v in lags], 0.9)
             candidates.append((spread, target.left.mid + med, spread))
+        hinted = self._hinted_tick(now)
+        if hinted is not None and len(batches) < 2:
+            candidates.append(hinted)
         good = [c for c in candidates if c[0] < 1.0]
         if not good:
             return self._age_period_hypothesis(target, now)
@@ -357,17 +435,41 @@ class DeletionPlanner:
                 pred = None  # the predicted instant passed without a deletion: learn again
             if pred is None:
                 deadline = (target.left.lo if target.left else target.first_seen.hi) + target.extinf + playlist_s
-                step = self.learn_step_s if now >= deadline - 1.0 else self.idle_step_s / 2
+                idle = self.idle_step_s if self.period_hint else self.idle_step_s / 2
+                step = self.learn_step_s if now >= deadline - 1.0 else idle
                 at = min(self._last_probe + step, max(deadline - 1.0, self._last_probe + self.learn_step_s))
             else:
                 when, spread = pred
                 lead = max(0.1, spread + 0.05)
-                if now < when - lead:
-                    at = max(when - lead, self._last_probe + self.idle_step_s)
-                    at = min(at, when - lead)
-                else:
-                    at = self._last_probe + self.dense_step_s
-        return max(at, self.bucket.ready_at(now)), target
+                # First probe one step after the earliest plausible instant: an on-time deletion costs
+                # one probe, and none is seen later than a step after it happened.
+                first = when - lead + min(self.dense_step_s, lead)
+                at = first if now < first else self._last_probe + self.dense_step_s
+        return max(at, self.ready_at(now)), target
+
+    def _budget_ready_at(self, now: float) -> float:
+        """The endpoint budget holds back probes, except those resolving a deletion batch just found (a
+        handful, and they are charged) and one every MAX_BUDGET_WAIT_S (reloads alone may exceed it)."""
+        if self.budget is None or self._chain:
+            return now
+        return min(self.budget.ready_at(now), max(now, self._last_probe + MAX_BUDGET_WAIT_S))
+
+    def ready_at(self, now: float) -> float:
+        """Earliest instant a probe may go out (the probe bucket and the endpoint budget)."""
+        return max(self.bucket.ready_at(now), self._budget_ready_at(now))
+
+    def take(self, now: float) -> bool:
+        """Spend a token for a probe (from the probe bucket; the endpoint budget is charged), if allowed."""
+        if self._budget_ready_at(now) > now or not self.bucket.take(now):
+            return False
+        if self.budget is not None:
+            self.budget.charge(now)
+        return True
+
+    def charge(self, now: float) -> None:
+        """Account for a request that does not wait for tokens (playlist reload, segment HEAD)."""
+        if self.budget is not None:
+            self.budget.charge(now)
 
     def expired(self, life: SegmentLifecycle, now: float) -> bool:
         ref = life.left.hi if life.left else life.first_seen.hi

@@ -267,6 +267,7 @@ class VlcPlayer:
         self._wait_for_live = wait_for_live
         self._playing = False  # libVLC has a media playing (or starting)
         self._play_t: float | None = None
+        self._request_t: float | None = None  # when play() was called, until the first start
         self._first_frame_t: float | None = None
         self._last_media_seq: int | None = None
         self._not_live_since: float | None = None
@@ -300,7 +301,7 @@ class VlcPlayer:
 
     def play(self, url: str) -> None:
         """Play ``url``; if it is not live yet (404, empty, ended) wait and start when it is."""
-        self._pending.put(("play", url))
+        self._pending.put(("play", (url, time.monotonic())))
 
     def stop(self) -> None:
         self._pending.put(("stop", None))
@@ -425,9 +426,9 @@ class VlcPlayer:
                 return
             if kind == "play":
                 self._stop_vlc()
-                self._url = value
+                self._url, self._request_t = value
                 self._tracker.restarts = 0
-                self._start_watcher(value)
+                self._start_watcher(self._url)
                 self._waiting_reason = "checking the playlist"
                 if not self._wait_for_live:
                     self._start_vlc()
@@ -464,7 +465,9 @@ class VlcPlayer:
             self._mp.set_rate(1.0)
             self._play_t = time.monotonic()
             self._first_frame_t = None
-            self._tracker.reset(self._play_t)
+            # time to first frame counts from the user's play() when the stream was live right away
+            self._tracker.reset(self._request_t if self._request_t is not None else self._play_t)
+            self._request_t = None
             self._mp.play()
             self._playing = True
         with self._state_lock:
@@ -547,6 +550,7 @@ class VlcPlayer:
             if live:
                 self._start_vlc()
             else:
+                self._request_t = None  # it waited: time to first frame counts from when it came
                 self._waiting_reason = "playlist stopped updating" if stale else _why_not_live(view)
                 self._tracker.set_state("waiting")
             return

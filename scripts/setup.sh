@@ -38,9 +38,11 @@ install_system_packages() {
         fi
     fi
     say "Installing Debian packages: $missing"
-    $sudo apt-get update -q
+    # A fresh cloud VM often runs unattended-upgrades at first boot: wait for its dpkg lock, do not fail.
+    local wait_lock=(-o DPkg::Lock::Timeout=600)
+    $sudo apt-get "${wait_lock[@]}" update -q
     # env, not a prefix assignment: sudo drops DEBIAN_FRONTEND from the environment.
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -q --no-install-recommends $missing
 }
 
 pick_python() {

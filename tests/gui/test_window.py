@@ -175,3 +175,18 @@ def test_all_charts_share_one_time_range(window):
     for chart in window.charts:
         (a, b), _ = chart.vb.viewRange()
         assert (a, b) == pytest.approx((t0 + 50, t0 + 110)), chart.title
+
+
+def test_theme_preference_applies_to_widgets_and_charts(window, qapp):
+    from PySide6.QtGui import QPalette
+
+    from gui.charts.theme import DARK, LIGHT
+
+    window.settings.set("settings/theme", "dark")
+    window._on_color_scheme_changed()
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    assert window.chart_theme is DARK
+    window.settings.set("settings/theme", "light")
+    window._on_color_scheme_changed()
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 180
+    assert window.chart_theme is LIGHT

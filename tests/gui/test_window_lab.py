@@ -37,7 +37,19 @@ def test_charts_fill_against_the_lab_and_the_session_replays(window, qtbot, lab)
             and _series_len(window, "host.cpu.hlsmon") >= 2
         )
 
-    qtbot.waitUntil(filled, timeout=45_000)
+    try:
+        qtbot.waitUntil(filled, timeout=45_000)
+    except Exception as exc:
+        table = window.model.lifecycles.get("origin")
+        state = {
+            name: _series_len(window, name)
+            for name in ("interval.origin", "window_s.origin", "latency.playlist_age.origin", "host.cpu.hlsmon")
+        }
+        raise AssertionError(
+            f"not filled: rows {len(table) if table else 0}, "
+            f"gone {int((table.col(6) == table.col(6)).sum()) if table else 0}, {state}, "
+            f"states {window.ingestor.states}, alerts {[a.message for a in window.model.alerts]}"
+        ) from exc
     window.redraw()
     intervals = window.charts[1]
     assert len(intervals.curves[0].item.xData) >= 4

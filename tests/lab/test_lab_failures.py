@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 
 import pytest
 
+from lab.nginx import nginx_binary
 from lab.stack import Lab, LabConfig, LabError
 
 pytestmark = pytest.mark.lab
@@ -29,7 +29,7 @@ def test_busy_rtmp_port_is_named(tmp_path):
 def test_missing_ffmpeg_names_the_publisher_and_its_log(tmp_path, monkeypatch):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "nginx").symlink_to(shutil.which("nginx"))
+    (bin_dir / "nginx").symlink_to(nginx_binary())  # /usr/sbin/nginx for a non-root user
     monkeypatch.setenv("PATH", str(bin_dir))  # nginx is found, ffmpeg is not
     lab = Lab(LabConfig(workdir=tmp_path / "w", start_timeout_s=8))
     with pytest.raises(LabError) as info:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from monitor.checks import EndpointChecker, cache_lifetime_s, cdn_stale_alert
 from monitor.records import RequestKind, SegmentLifecycle, Severity
 from monitor.tracker import LifecycleTracker
+from tests.monitor.fakeserver import playlist
 from tests.monitor.helpers import request, snap, utc, window
 
 GOOD = {
@@ -235,3 +236,33 @@ def test_deletions_after_endlist_are_the_stop_cleanup():
     ch = checker()
     run_stream(ch, [*healthy(3), snap(6.0, 3, endlist=True)])
     assert ch.on_gone(_life(10.0, 11.0)) == []  # NMS wipes the folder once ffmpeg exits (no hlsKeep)
+
+
+def test_exact_three_target_durations_and_nginx_stop_are_not_short():
+    """2 s / 6 s (3 x TD exactly): ms-jittered EXTINFs, then nginx's last playlist at a stop, which ends with
+    the short fragment that was open when the publisher left."""
+    s, prev = [], None
+    for k in range(6):
+        text = playlist(k, [2.0, 2.0, 1.999], td=2, name="seg")
+        prev = snap(2.0 * k, k, text=text, previous=prev)
+        s.append(prev)
+    stop = snap(12.0, 6, text=playlist(6, [2.0, 2.0, 0.4], td=2), previous=prev)
+    text = playlist(7, [2.0, 0.4, 2.0], td=2)
+    text = text.replace("#EXTINF:2.000,\nseg-9", "#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\nseg-9")
+    republished = snap(30.0, 7, text=text, previous=stop)  # nginx continues the sequence within P..3P
+    assert republished.segments[2].discontinuity
+    assert "window_short" not in codes(run_stream(checker(), [*s, stop, republished]))
+    short = [snap(2.0 * k, k, 2, previous=None) for k in range(4)]  # 2 x 2 s by the settings: still fires
+    assert "window_short" in codes(run_stream(checker(), short))
+
+
+def test_uri_reuse_after_a_restart_is_one_alert_with_a_count():
+    ch = checker()
+    h1 = {"etag": '"a"', "content-length": "100"}
+    h2 = {"etag": '"b"', "content-length": "120"}
+    for msn in range(5):
+        ch.on_segment_response(None, request(1.0, 200, msn=msn, headers=h1), listed=True)
+    got = [ch.on_segment_response(None, request(30.0 + m, 200, msn=m, headers=h2), listed=True) for m in range(5)]
+    alerts = [a for batch in got for a in batch]
+    assert [a.code for a in alerts] == ["uri_reused"]
+    assert codes(ch.on_segment_response(None, request(95.0, 200, msn=0, headers=h1), listed=True)) == {"uri_reused"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.scheduler import DeletionPlanner, FastPlanner, PollOutcome, RfcPlanner, TokenBucket
+from monitor.scheduler import MAX_BUDGET_WAIT_S, DeletionPlanner, FastPlanner, PollOutcome, RfcPlanner, TokenBucket
 from tests.monitor.helpers import window
 
 
@@ -103,7 +103,7 @@ def test_deletion_planner_learns_periodic_cleaner():
     when, _spread = dp.predict(target, now=33.0)
     assert when == pytest.approx(44.0, abs=0.01)
     at, chosen = dp.next_probe([target], now=33.0)
-    assert chosen.msn == 7 and 43.0 < at < 44.0  # idle until just before the predicted tick
+    assert chosen.msn == 7 and 43.9 < at <= 44.0  # idle until the predicted tick (one step after its earliest)
 
 
 def test_deletion_planner_chains_after_a_gone():
@@ -126,7 +126,7 @@ def test_deletion_planner_guesses_period_from_first_batch_then_falls_back():
     when, spread = dp.predict(target, now=21.0)
     assert when == pytest.approx(29.0) and spread == pytest.approx(1.0)
     at, _ = dp.next_probe([target], now=21.0)
-    assert at == pytest.approx(27.95)  # idle until the guessed window
+    assert at == pytest.approx(27.95 + 0.15)  # idle until one probe step into the guessed window
     assert dp.predict(target, now=31.0) is None  # window passed: guess dropped
 
 
@@ -135,12 +135,40 @@ def _pending(msn: int):
     return life.__class__(**{**life.__dict__, "gone": None})
 
 
+def test_deletion_planner_jumps_to_the_expected_batch_boundary():
+    dp = DeletionPlanner(rate=100, burst=100)
+    for msn in (0, 1, 2):  # a first batch of three at t=20
+        dp.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
+    dp.note_probe(20.1, gone=False, msn=3)  # chain ends on a survivor
+    dp.note_gone(_gone(3, 6.0, 12.0, 32.0))  # second batch starts with msn 3: expect 3, 4, 5 gone
+    cands = [_pending(m) for m in range(4, 11)]
+    at, target = dp.next_probe(cands, now=32.0)
+    assert target.msn == 5 and at == pytest.approx(32.0)  # the expected youngest member at once
+    dp.note_gone(_gone(5, 10.0, 16.0, 32.01))  # gone (4 is inferred by the poller)
+    _, target = dp.next_probe(cands[2:], now=32.02)
+    assert target.msn == 6  # its younger neighbour decides
+    dp.note_probe(32.03, gone=False, msn=6)
+    assert dp.next_probe(cands[2:], now=32.04) is not None and dp.anchor is None  # boundary found: chain over
+    # A bigger batch than expected: walk on from the guess.
+    dp2 = DeletionPlanner(rate=100, burst=100)
+    for msn in (0, 1):
+        dp2.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
+    dp2.note_probe(20.1, gone=False, msn=2)
+    dp2.note_gone(_gone(2, 4.0, 10.0, 32.0))
+    _, target = dp2.next_probe([_pending(m) for m in range(3, 9)], now=32.0)
+    assert target.msn == 3
+    dp2.note_gone(_gone(3, 6.0, 12.0, 32.01))
+    _, target = dp2.next_probe([_pending(m) for m in range(4, 9)], now=32.02)
+    assert target.msn == 4
+
+
 def test_deletion_planner_bisects_after_learning_batches():
     dp = DeletionPlanner(rate=100, burst=100)
     for msn in (0, 1, 2):  # a first batch of three at t=20
         dp.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
     dp.note_probe(20.1, gone=False, msn=3)  # chain ends on a survivor
     dp.note_gone(_gone(3, 6.0, 12.0, 32.0))  # second batch starts: bisect now
+    dp._guess = None  # no expected boundary (e.g. the guess fell outside the candidates)
     cands = [_pending(m) for m in range(4, 11)]
     at, target = dp.next_probe(cands, now=32.0)
     assert target.msn == 10 and at == pytest.approx(32.0)  # the youngest removed first
@@ -155,3 +183,66 @@ def test_deletion_planner_bisects_after_learning_batches():
     assert target.msn == 4
     dp.note_probe(32.07, gone=False, msn=4)
     assert dp.anchor is None or dp.next_probe(cands, now=32.08)[1].msn == 4  # chain over: oldest first again
+
+
+def test_deletion_planner_period_prior_predicts_second_batch():
+    """nginx-rtmp prior: cleaner every 2 x playlist length. One precise batch is enough to predict the next."""
+    dp = DeletionPlanner(rate=100, burst=100)
+    dp.period_hint = 12.0
+    for msn in (0, 1, 2):
+        dp.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
+    dp.note_probe(20.1, gone=False, msn=3)
+    target = _pending(3)
+    when, spread = dp.predict(target, now=21.0)
+    assert when == pytest.approx(32.0) and spread < 0.2
+    at, chosen = dp.next_probe([target], now=21.0)
+    assert chosen.msn == 3 and 31.8 < at <= 32.0  # no probe in between
+    assert dp.predict(target, now=33.0)[0] == pytest.approx(44.0)  # missed tick: the next one (hint kept)
+    without = DeletionPlanner(rate=100, burst=100)
+    for msn in (0, 1, 2):
+        without.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
+    assert without.predict(target, now=21.0)[0] != pytest.approx(32.0)
+
+
+def test_budget_bucket_charged_by_reloads_holds_probes_back():
+    dp = DeletionPlanner(rate=100, burst=100, budget_per_s=2.0, budget_burst=3)
+    dp.note_probe(0.0, gone=False)
+    for _ in range(5):
+        dp.charge(0.0)  # five playlist reloads at once: the budget goes to -2
+    assert not dp.take(0.0)
+    assert dp.ready_at(0.0) == pytest.approx(1.5)  # back to one token at 2 per second
+    assert dp.take(1.5)
+    dp.note_probe(1.5, gone=False)
+    assert not dp.take(1.5)
+    # Over a long run, reloads at 1/s leave probes about 1/s: the total stays at the budget.
+    probes = 0
+    for k in range(16, 1001):
+        t = k * 0.1
+        if k % 10 == 0:
+            dp.charge(t)
+        if dp.take(t):
+            probes += 1
+            dp.note_probe(t, gone=False)
+    assert probes >= 90 and probes + 99 <= 2.0 * 100 + 3 + 1
+    # Reloads alone over budget: probes still go out, one per MAX_BUDGET_WAIT_S.
+    for k in range(1001, 2001):
+        t = k * 0.1
+        for _ in range(3):
+            dp.charge(t)
+    assert dp.ready_at(200.0) == pytest.approx(200.0)  # long since the last probe
+    assert dp.take(200.0)
+    dp.note_probe(200.0, gone=False)
+    assert 200.5 < dp.ready_at(200.1) <= 200.0 + MAX_BUDGET_WAIT_S  # held back, but not for long
+
+
+def test_shifted_first_poll_saves_requests_without_late_detection():
+    import random
+
+    rng = random.Random(7)
+    arrivals = [0.37 + 2.0 * k + rng.gauss(0, 0.01) for k in range(60)]
+    shifted, delays = simulate(FastPlanner(step_s=0.06), arrivals, until=120.0)
+    bracketing, _ = simulate(FastPlanner(step_s=0.06, calibrate_every=1), arrivals, until=120.0)
+    steady = sorted(delays[5:])
+    assert steady[int(0.95 * (len(steady) - 1))] <= 0.085
+    assert shifted < 0.8 * bracketing
+    assert shifted / 120.0 < 1.0
