@@ -12,9 +12,11 @@ origin folder), then runs side by side, for ``--duration`` seconds (default 90):
 Detection delay of a new segment = first seen (the instant the response listing it arrived, i.e. the hi
 end of the first-seen window) − the playlist write that first listed it (truth ``playlist_write``).
 Deletion error = gone seen (hi end of the gone window: the first 404) − the file's deletion (truth
-``segment_delete``). Segments listed before the pollers started are excluded. Requests/s are counted per
-kind: playlist reloads (the arrival-detection cost, the figure the target refers to), deletion probes and
-segment HEADs. The last line is one JSON object.
+``segment_delete``). Segments listed before the pollers started are excluded. Requests/s count every
+request hlsmon sent over the whole run, learning phase included: ``hlsmon_req_per_s`` and
+``hlsmon_total_req_per_s`` are the same figure (playlist reloads + deletion probes + segment HEADs; HEADs
+are off here, as in the baseline), ``hlsmon_playlist_req_per_s`` and ``hlsmon_probe_req_per_s`` split it.
+A per-10-s breakdown line shows where the requests went. The last line is one JSON object.
 
     .venv/bin/python bench/arrival_accuracy.py [--duration 90] [--step 0.06]
 """
@@ -216,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         "segments": f["segments"],
         "duration_s": round(duration, 1),
     }
-    print(json.dumps({k: (round(v, 1) if isinstance(v, float) else v) for k, v in result.items()}))
+    digits = {k: 2 if "per_s" in k else 1 for k in result}
+    print(json.dumps({k: (round(v, digits[k]) if isinstance(v, float) else v) for k, v in result.items()}))
     return 0
 
 

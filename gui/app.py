@@ -37,7 +37,7 @@ def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindo
         window.profile.set_profile(window.profile.profile(), user_settings, user=False)
     lab_control = None
     if args.session:
-        window.open_session(args.session)
+        window.open_session(args.session, background=True)  # reads on a thread; progress in the status bar
     elif args.url:
         window.play(args.url, args.cdn)
     else:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QScrollArea,
     QSystemTrayIcon,
     QToolBar,
@@ -79,7 +80,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.redraw_timer.start()
         self.verdict_timer = QTimer(self, interval=VERDICT_EVERY_MS, timeout=self._update_verdicts)
         self.verdict_timer.start()
-        self._replay_timer = QTimer(self, interval=0, timeout=self._replay_slice)
+        self._replay = None  # SessionLoader of a background File → Open
+        self._replay_timer = QTimer(self, timeout=self._replay_slice)
         app_theme.watch(self._on_color_scheme_changed)
 
     # --- construction --------------------------------------------------------------------------
@@ -150,6 +152,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.resizeDocks([self.docks["Alerts"]], [230], Qt.Orientation.Vertical)
         self.status = QLabel("Enter a playlist URL and press Play, or File → Open a session.")
         self.statusBar().addWidget(self.status, 1)
+        self.replay_progress = QProgressBar()
+        self.replay_progress.setRange(0, 1000)
+        self.replay_progress.setMaximumWidth(220)
+        self.replay_progress.setFormat("reading session %p%")
+        self.replay_progress.hide()
+        self.statusBar().addPermanentWidget(self.replay_progress)
         self.follow_label = QLabel("● following live")
         self.statusBar().addPermanentWidget(self.follow_label)
         self.tray = QSystemTrayIcon(self.windowIcon(), self) if QSystemTrayIcon.isSystemTrayAvailable() else None
@@ -225,6 +233,7 @@ class MainWindow(WindowActions, QMainWindow):
         origin, cdn = origin.strip(), cdn.strip()
         if not origin:
             return
+        self.cancel_replay()
         self.replaying = False
         self.clear()
         self.url_bar.set_urls(origin, cdn)
@@ -463,7 +472,7 @@ class MainWindow(WindowActions, QMainWindow):
             return
         url = urls[0]
         if url.startswith("file://") and url.endswith((".jsonl", ".jsonl.gz")):
-            self.open_session(url[len("file://") :])
+            self.open_session(url[len("file://") :], background=True)
         else:
             self.url_bar.set_urls(url, self.url_bar.urls()[1])
 
@@ -474,7 +483,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.redraw_timer.stop()
         self.host_timer.stop()
         self.verdict_timer.stop()
-        self._replay_timer.stop()
+        self.cancel_replay()
         self.stream.stop()
         self.video.shutdown()
         super().closeEvent(event)

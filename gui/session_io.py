@@ -9,7 +9,11 @@ import base64
 import csv
 import html
 import json
+import logging
 import math
+import queue
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +46,7 @@ LIFECYCLE_FIELDS = (
     "predicted_gone_lo",
     "predicted_gone_hi",
 )
+log = logging.getLogger(__name__)
 _COLS = (EXTINF, FIRST_LO, FIRST_HI, LEFT_LO, LEFT_HI, GONE_LO, GONE_HI, PRED_LO, PRED_HI)
 
 
@@ -56,6 +61,117 @@ def read_events(path: str | Path) -> Iterator[object]:
     except ImportError as exc:
         raise SessionUnavailable("this build has no session reader (monitor.session)") from exc
     return iter(read_session(Path(path)))
+
+
+def check_header(path: str | Path) -> None:
+    """Raise OSError when the file cannot be read, ValueError when its header names another format or a
+    newer version (so File → Open can say so before replaying in the background)."""
+    with Path(path).open("rb") as fh:
+        first = fh.readline(1 << 20)
+    try:
+        header = json.loads(first)
+    except ValueError:
+        return  # torn or headerless: the reader skips what it cannot read
+    if isinstance(header, dict) and header.get("type") == "header":
+        from monitor.records import FORMAT_VERSION
+        from monitor.session import FORMAT_NAME
+
+        if header.get("format") != FORMAT_NAME or int(header.get("version", 0)) > FORMAT_VERSION:
+            raise ValueError(f"{path}: not an hlsmon session of a supported version")
+
+
+class SessionLoader:
+    """Reads a session file on a background thread (``session-read``) into batches of events.
+
+    The thread only touches the file and a bounded queue (so a slow consumer holds at most
+    ``max_batches`` batches in memory); the GUI thread drains it with :meth:`take` in time slices.
+    ``fraction`` is the share of the file's bytes read so far.
+    """
+
+    _END = object()
+
+    def __init__(self, path: str | Path, batch: int = 2000, max_batches: int = 16) -> None:
+        self.path = Path(path)
+        self.batch = batch
+        self.total_bytes = max(1, self.path.stat().st_size)
+        self.read_bytes = 0
+        self.events = 0  # handed out by take()
+        self.error: BaseException | None = None
+        self.finished = False
+        self.started = time.monotonic()
+        self._queue: queue.Queue = queue.Queue(max_batches)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="session-read", daemon=True)
+
+    def start(self) -> SessionLoader:
+        self._thread.start()
+        return self
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.finished else min(1.0, self.read_bytes / self.total_bytes)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.read_bytes = done
+        if self._stop.is_set():
+            raise _Cancelled
+
+    def _run(self) -> None:
+        try:
+            batch: list[object] = []
+            for event in read_events_with_progress(self.path, self._progress):
+                batch.append(event)
+                if len(batch) >= self.batch:
+                    self._put(batch)
+                    batch = []
+            self._put(batch)
+        except _Cancelled:
+            pass
+        except Exception as exc:  # reported to the GUI thread via .error
+            log.warning("reading %s failed: %s", self.path, exc)
+            self.error = exc
+        finally:
+            self._put(self._END)
+
+    def _put(self, item: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        if item is not self._END:
+            raise _Cancelled
+
+    def take(self, deadline: float) -> Iterator[list[object]]:
+        """Batches ready now, until the queue is empty or ``time.monotonic()`` passes ``deadline``;
+        sets ``finished`` after the last one."""
+        while not self.finished and time.monotonic() < deadline:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is self._END:
+                self.finished = True
+                return
+            self.events += len(item)  # type: ignore[arg-type]
+            yield item  # type: ignore[misc]
+
+    def cancel(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def read_events_with_progress(path: Path, progress: object) -> Iterator[object]:
+    try:
+        from monitor.session import read_session
+    except ImportError as exc:
+        raise SessionUnavailable("this build has no session reader (monitor.session)") from exc
+    return iter(read_session(path, progress=progress))
 
 
 def iso(t: float) -> str:

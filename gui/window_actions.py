@@ -14,10 +14,19 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPlainTextEdit, QVBoxLayout
 
-from gui.session_io import SessionUnavailable, export_csv, export_html, export_json, read_events
+from gui.session_io import (
+    SessionLoader,
+    SessionUnavailable,
+    check_header,
+    export_csv,
+    export_html,
+    export_json,
+    read_events,
+)
 from gui.stream_key import StreamKeyDialog
 
-REPLAY_SLICE_S = 0.04
+REPLAY_SLICE_S = 0.04  # feeding batches per timer tick (GUI thread)
+REPLAY_TICK_MS = 15
 
 
 class WindowActions:
@@ -25,34 +34,61 @@ class WindowActions:
 
     # --- sessions ------------------------------------------------------------------------------
     def open_session(self, path: str | Path, *, background: bool = False) -> int:
-        """Replay a recorded session into the charts (no network). Returns the number of events read
-        (``background``: in slices of ~40 ms on a zero timer, so a long session never freezes the window;
-        the return value is then 0 and ``replay_finished`` tells when it is done)."""
+        """Replay a recorded session into the charts (no network). Returns the number of events read.
+
+        ``background``: a thread (:class:`SessionLoader`) reads and decodes the file while the window
+        feeds the batches into the charts in slices of ~40 ms, with a progress bar, so a 24-hour session
+        never freezes the window; the return value is then 0 and ``replay_finished`` tells when it is
+        done (``cancel_replay()`` stops it)."""
+        self.cancel_replay()
         self.stop()
         self.clear()
         self.replaying = True
         self.model.info["session"] = str(path)
         self._loaded_session = Path(path)
-        events = read_events(path)
         if background:
-            self._replay = (events, Path(path), [0])
-            self._replay_timer.start(0)
+            check_header(path)
+            self._replay = SessionLoader(path).start()
+            self.replay_progress.setValue(0)
+            self.replay_progress.show()
+            self.status.setText(f"Reading {Path(path).name}…")
+            self._replay_timer.start(REPLAY_TICK_MS)
             return 0
-        n = self.ingestor.feed_many(events)
+        n = self.ingestor.feed_many(read_events(path))
         self._replay_done(Path(path), n)
         return n
 
     def _replay_slice(self) -> None:
-        events, path, count = self._replay
-        deadline = time.monotonic() + REPLAY_SLICE_S
-        for event in events:
-            self.ingestor.feed(event)
-            count[0] += 1
-            if count[0] % 256 == 0 and time.monotonic() > deadline:
-                self.status.setText(f"Replaying {path.name}: {count[0]} events…")
-                return
+        loader: SessionLoader | None = getattr(self, "_replay", None)
+        if loader is None:
+            self._replay_timer.stop()
+            return
+        for batch in loader.take(time.monotonic() + REPLAY_SLICE_S):
+            self.ingestor.feed_many(batch)
+        if not loader.finished:
+            self.replay_progress.setValue(round(loader.fraction * 1000))
+            self.status.setText(
+                f"Reading {loader.path.name}: {loader.fraction:.0%}, {loader.events:,} events "
+                f"({time.monotonic() - loader.started:.0f} s)"
+            )
+            return
         self._replay_timer.stop()
-        self._replay_done(path, count[0])
+        self._replay = None
+        self.replay_progress.hide()
+        if loader.error is not None:
+            self.status.setText(f"Could not read all of {loader.path}: {loader.error}")
+            self.replay_finished.emit(loader.events)
+            return
+        self._replay_done(loader.path, loader.events)
+
+    def cancel_replay(self) -> None:
+        """Stop a background replay (what was read so far stays in the charts)."""
+        loader: SessionLoader | None = getattr(self, "_replay", None)
+        self._replay = None
+        if loader is not None:
+            loader.cancel()
+            self._replay_timer.stop()
+            self.replay_progress.hide()
 
     def _replay_done(self, path: Path, n: int) -> None:
         self.redraw()

@@ -75,6 +75,9 @@ events {{
 }}
 
 rtmp {{
+    # without it the rtmp module logs to nginx's system access log, which only root may open
+    access_log {nginx_dir / "rtmp-access.log"};
+
     server {{
         listen 127.0.0.1:{rtmp_port};
         chunk_size 4096;

@@ -56,6 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-deletion-probes", action="store_true", help="do not probe removed segments")
     parser.add_argument(
+        "--request-budget",
+        type=float,
+        default=2.0,
+        metavar="R",
+        help="keep each endpoint's average total request rate (reloads + HEADs + probes) at or below R/s "
+        "(default 2; deletion probes wait for it, reloads never do; 0 = no bound)",
+    )
+    parser.add_argument(
         "--download-segments",
         action="store_true",
         help="GET each new segment (bytes, TTFB, throughput) instead of a HEAD",
@@ -77,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         strategy=args.strategy,
         probe_deletions=not args.no_deletion_probes,
         download_segments=args.download_segments,
+        request_budget_per_s=args.request_budget or None,
     )
     profile = _load_profile(args.profile) if args.profile else None
     if args.profile and profile is None:

@@ -254,7 +254,7 @@ class DeletionPlanner:
         self,
         *,
         rate: float = 1.0,
-        burst: float = 40.0,
+        burst: float = 60.0,
         learn_step_s: float = 0.2,
         dense_step_s: float = 0.15,
         idle_step_s: float = 2.0,
@@ -286,26 +286,37 @@ class DeletionPlanner:
     def note_gone(self, life: SegmentLifecycle) -> None:
         assert life.gone is not None
         self._gone.append(life)
-        t = life.gone.mid
-        new_batch = not self._batches or t - self._batches[-1] > 1.0
+        gone = life.gone
+        new_chain = not life.gone_inferred and (
+            not self._chain or (self._alive_from is not None and life.msn >= self._alive_from)
+        )
+        # The batch instant: the gone window's middle, or (a wide window: the first probe of a predicted
+        # window found it already gone) half a probe step before it was seen.
+        t = gone.mid if gone.width <= 1.0 else gone.hi - self.dense_step_s / 2
+        gap = t - self._batches[-1] if self._batches else math.inf
+        new_batch = not life.gone_inferred and gap > (1.0 if new_chain else 3.0)  # chained: slow (throttled)
+        new_chain = new_chain or new_batch
         if new_batch:
             self._batches.append(t)
             self._batch_sizes.append(0)
             self._batch_youngest.append(-math.inf)
-            self._batch_widths.append(life.gone.width)
+            self._batch_widths.append(min(gone.width, 1.0))
+        if not self._batches:
+            return
         self._batch_sizes[-1] += 1
         if not life.initial:
             self._batch_youngest[-1] = max(self._batch_youngest[-1], life.first_seen.mid)
-        if not life.gone_inferred:
-            if not self._chain or (self._alive_from is not None and life.msn >= self._alive_from):
-                self._alive_from = None  # a new chain (the old bound is stale)
-                # The previous batch deleted n segments: expect this one to end n − 1 after its first member.
-                prev = self._batch_sizes[-2] if new_batch and len(self._batch_sizes) >= 2 else 0
-                if new_batch and not prev and self.period_hint and life.extinf > 0:
-                    prev = round(self.period_hint / life.extinf)  # first batch: one period of segments
-                self._guess = life.msn + prev - 1 if prev > 1 else None
-            self._chain = True
-            self._anchor = life
+        if life.gone_inferred:
+            return
+        if new_chain:
+            self._alive_from = None  # a new chain (the old bound is stale)
+            # The previous batch deleted n segments: expect this one to end n − 1 after its first member.
+            prev = self._batch_sizes[-2] if new_batch and len(self._batch_sizes) >= 2 else 0
+            if new_batch and not prev and self.period_hint and life.extinf > 0:
+                prev = round(self.period_hint / life.extinf)  # first batch: one period of segments
+            self._guess = life.msn + prev - 1 if prev > 1 else None
+        self._chain = True
+        self._anchor = life
 
     @property
     def anchor(self) -> SegmentLifecycle | None:
@@ -441,10 +452,9 @@ class DeletionPlanner:
             else:
                 when, spread = pred
                 lead = max(0.1, spread + 0.05)
-                # First probe one step after the earliest plausible instant: an on-time deletion costs
-                # one probe, and none is seen later than a step after it happened.
-                first = when - lead + min(self.dense_step_s, lead)
-                at = first if now < first else self._last_probe + self.dense_step_s
+                # Dense probing from the earliest plausible instant (a probe before the deletion brackets
+                # the batch instant, which keeps the period estimate sharp).
+                at = when - lead if now < when - lead else self._last_probe + self.dense_step_s
         return max(at, self.ready_at(now)), target
 
     def _budget_ready_at(self, now: float) -> float:

@@ -129,6 +129,8 @@ def test_parent_death_leaves_no_orphan(tmp_path):
             time.sleep(0.2)
         left = _alive(seen)
     finally:
+        if parent.poll() is None:  # the lab never got ready: do not leave the sleeping parent behind
+            parent.kill()
         for p in _alive(seen):
             p.kill()
     assert left == [], [p.cmdline() for p in left]

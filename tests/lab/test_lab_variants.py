@@ -28,6 +28,9 @@ def test_config_like_the_tutorial():
         assert line in conf, line
     assert re.search(r"^pid /w/nginx/", conf, re.M)
     assert "/var/" not in conf
+    # both log modules need their own path, or a non-root nginx dies opening /var/log/nginx/access.log
+    rtmp_block, http_block = conf.split("\nhttp {", 1)
+    assert "access_log /w/nginx/" in rtmp_block and "access_log /w/nginx/" in http_block
 
 
 def test_each_flag_drops_its_header():

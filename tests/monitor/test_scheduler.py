@@ -103,7 +103,7 @@ def test_deletion_planner_learns_periodic_cleaner():
     when, _spread = dp.predict(target, now=33.0)
     assert when == pytest.approx(44.0, abs=0.01)
     at, chosen = dp.next_probe([target], now=33.0)
-    assert chosen.msn == 7 and 43.9 < at <= 44.0  # idle until the predicted tick (one step after its earliest)
+    assert chosen.msn == 7 and 43.0 < at < 44.0  # idle until just before the predicted tick
 
 
 def test_deletion_planner_chains_after_a_gone():
@@ -126,7 +126,7 @@ def test_deletion_planner_guesses_period_from_first_batch_then_falls_back():
     when, spread = dp.predict(target, now=21.0)
     assert when == pytest.approx(29.0) and spread == pytest.approx(1.0)
     at, _ = dp.next_probe([target], now=21.0)
-    assert at == pytest.approx(27.95 + 0.15)  # idle until one probe step into the guessed window
+    assert at == pytest.approx(27.95)  # idle until the guessed window
     assert dp.predict(target, now=31.0) is None  # window passed: guess dropped
 
 
