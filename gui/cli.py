@@ -11,7 +11,7 @@ import sys
 log = logging.getLogger(__name__)
 
 HELP = "open the window (on the local lab when no URL is given)"
-PROFILES = ("auto", "nginx-rtmp", "ffmpeg", "srs", "mediamtx", "generic")
+PROFILES = ("auto", "nginx-rtmp", "ffmpeg", "nms", "srs", "mediamtx", "generic")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -32,6 +32,12 @@ PROFILE_FIELDS: dict[str, tuple[tuple[str, object, str], ...]] = {
         ("delete_segments", True, "bool"),
         ("keyint", 2.0, "s"),
     ),
+    "nms": (  # Node-Media-Server's README hlsFlags: [hls_time=2:hls_list_size=3:hls_flags=delete_segments]
+        ("hls_time", 2.0, "s"),
+        ("hls_list_size", 3, "int"),
+        ("delete_segments", True, "bool"),
+        ("keyint", 2.0, "s"),
+    ),
     "srs": (("hls_fragment", 10.0, "s"), ("hls_window", 60.0, "s"), ("keyint", 2.0, "s")),
     "mediamtx": (("segment_duration", 1.0, "s"), ("segment_count", 7, "int"), ("keyint", 1.0, "s")),
     "generic": (("keyint", 2.0, "s"),),

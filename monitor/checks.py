@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from monitor.fetch import PLAYER_ORIGIN
 from monitor.records import Alert, PlaylistSnapshot, RequestRecord, SegmentLifecycle, Severity
 
 PLAYLIST_TYPES = frozenset(
@@ -28,6 +29,8 @@ SEGMENT_TYPES_OK = ("video/", "audio/", "application/octet-stream", "binary/octe
 STALE_FACTOR = 1.5  # RFC 8216 §6.2.1 / bis-22 §6.3.4: 1.5 x target duration
 WINDOW_SLACK_S = 0.1  # EXTINF jitter (ms timestamps) must not make an exact 3 x TD window 'short'
 OLD_COPY_SLACK_S = 2.0  # Age is whole seconds; an upload or a CDN fetch may precede the listing a little
+REPEAT_S = 60.0  # a repeating condition (msn_jump, extinf_over_target, ...) is reported at most once a minute
+MAX_TRACKED = 20_000  # per-URL validators and per-segment playlist lengths kept (oldest forgotten first)
 
 
 def round_half_up(value: float) -> int:
@@ -100,7 +103,10 @@ class EndpointChecker:
         self._td_first: float | None = None
         self._removing = False
         self._last_new_lo: float | None = None  # earliest instant the newest segment may have appeared
-        self._max_playlist_s = 0.0
+        self._max_playlist_s = 0.0  # longest playlist of the current generation (reset on a restart)
+        self._generation = 0
+        self._seg_playlist_s: dict[tuple[int, int], float] = {}  # longest playlist listing (generation, msn)
+        self._repeats: dict[str, tuple[int, float | None]] = {}  # code -> (count, mono of the last report)
         self._validators: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._early_count = 0
         self._missing_count = 0
@@ -133,6 +139,33 @@ class EndpointChecker:
             msn=msn,
             spec=spec,
         )
+
+    def _repeat(self, code: str, mono: float) -> int | None:
+        """Count one more occurrence of ``code``; the running count when it is due (first, then once a
+        minute), else None."""
+        count, last = self._repeats.get(code, (0, None))
+        count += 1
+        due = last is None or mono - last >= REPEAT_S
+        self._repeats[code] = (count, mono if due else last)
+        return count if due else None
+
+    def _note_playlist_length(self, snap: PlaylistSnapshot, new: list[SegmentLifecycle], reset: bool) -> None:
+        """RFC 8216 §6.2.2 counts, for each segment, the longest playlist *containing that segment*: a long
+        playlist of an earlier session (or of a settings change) must not raise the bar for later segments."""
+        if reset:
+            self._max_playlist_s = 0.0
+        self._generation = new[0].generation if new else self._generation + (1 if reset else 0)
+        self._max_playlist_s = max(self._max_playlist_s, snap.duration_s)
+        lengths = self._seg_playlist_s
+        for seg in snap.segments:
+            key = (self._generation, seg.msn)
+            lengths[key] = max(lengths.get(key, 0.0), snap.duration_s)
+        while len(lengths) > MAX_TRACKED:
+            del lengths[next(iter(lengths))]
+
+    def playlist_s_for(self, life: SegmentLifecycle) -> float:
+        """The longest playlist that listed ``life`` (the current generation's longest if never seen)."""
+        return self._seg_playlist_s.get((life.generation, life.msn), self._max_playlist_s)
 
     # ---- playlist requests ---------------------------------------------------------------------------
     def on_playlist_request(
@@ -178,12 +211,14 @@ class EndpointChecker:
                     )
                 )
             elif not self._was_live and self._failures >= 2 and self._latch.fire("http_error"):
+                # Never live yet: most often OBS has not started, or the first fragment has not closed
+                # (nginx-rtmp writes the playlist only then). A wrong URL looks the same: a WARNING, not an ERROR.
                 out.append(
                     self._alert(
-                        Severity.ERROR,
+                        Severity.WARNING,
                         "http_error",
-                        f"Playlist request failed: HTTP {rec.status}.",
-                        evidence={"url": rec.url, "status": rec.status},
+                        f"Playlist request failed: HTTP {rec.status} (no playlist yet: not published, or a wrong URL).",
+                        evidence={"url": rec.url, "status": rec.status, "never_live": True},
                         advice="Check the URL (stream key, path), or the stream has not started yet: "
                         "nginx-rtmp writes the playlist only when the first fragment closes.",
                     )
@@ -237,13 +272,13 @@ class EndpointChecker:
             )
         s3 = rec.headers.get("server", "").lower().startswith("amazons3")
         if "access-control-allow-origin" not in rec.headers and self._latch.fire("cors"):
-            # S3 answers CORS only to requests carrying an Origin header, and hlsmon sends none.
+            # hlsmon sends an Origin header (fetch.PLAYER_ORIGIN); an S3 rule may allow only the player's site.
             out.append(
                 self._alert(
                     Severity.INFO if s3 else Severity.WARNING,
                     "cors",
-                    "No Access-Control-Allow-Origin header, but S3 sends it only when the request carries an "
-                    "Origin header (hlsmon sends none): CORS not verified."
+                    f"S3 sent no Access-Control-Allow-Origin for hlsmon's Origin ({PLAYER_ORIGIN}): no bucket CORS "
+                    "rule, or one that allows only your player's site (check that it does)."
                     if s3
                     else "No Access-Control-Allow-Origin header: browser players (hls.js) on other "
                     "sites cannot load this stream.",
@@ -259,13 +294,20 @@ class EndpointChecker:
             limit = (td or 2.0) / 2
             if life is not None and life > limit and self._latch.fire("cacheable_playlist"):
                 text = rec.headers.get("cache-control")
+                # Up to one TD is a design choice (MediaMTX sends such a max-age): a copy at most one segment
+                # late. Longer (or absent: the CDN's default TTL) means a stale playlist.
+                within_td = life <= (td or 2.0)
                 out.append(
                     self._alert(
-                        Severity.WARNING,
+                        Severity.INFO if within_td else Severity.WARNING,
                         "cacheable_playlist",
                         f"The playlist's Cache-Control ({text or 'absent'}) lets a CDN keep it "
-                        f"longer than half a target duration ({limit:g} s): viewers would get a "
-                        "stale playlist.",
+                        f"longer than half a target duration ({limit:g} s): "
+                        + (
+                            "viewers may get a playlist up to one segment late."
+                            if within_td
+                            else "viewers would get a stale playlist."
+                        ),
                         evidence={"cache-control": text, "target_duration": td},
                         advice="add_header Cache-Control no-cache; on the playlist location "
                         "(or max-age of at most TD/2).",
@@ -295,7 +337,7 @@ class EndpointChecker:
                 )
             )
         self._was_live = True
-        self._max_playlist_s = max(self._max_playlist_s, snap.duration_s)
+        self._note_playlist_length(snap, new, reset)
         td = snap.target_duration
         if td is None:
             if self._latch.fire("no_target"):
@@ -337,17 +379,22 @@ class EndpointChecker:
         td: float,
     ) -> list[Alert]:
         out: list[Alert] = []
+        new_msns = {lf.msn for lf in new}
         for seg in snap.segments:
             # An exact .5 is a tie: ffmpeg's lrint rounds it to even (EXTINF 2.500000 with TARGETDURATION 2),
             # which "rounded to the nearest integer" allows; only a duration beyond td + 0.5 is a violation.
-            if any(lf.msn == seg.msn for lf in new) and seg.duration > td + 0.5 + 1e-6:
+            if seg.msn not in new_msns or seg.duration <= td + 0.5 + 1e-6:
+                continue
+            # Every late keyframe makes one: the first, then once a minute with a running count.
+            count = self._repeat("extinf_over_target", snap.fetched.lo)
+            if count is not None:
                 out.append(
                     self._alert(
                         Severity.ERROR,
                         "extinf_over_target",
                         f"Segment {seg.msn} lasts {seg.duration:.3f} s, more than the target "
-                        f"duration {td:g} s once rounded.",
-                        evidence={"msn": seg.msn, "extinf": seg.duration, "target_duration": td},
+                        f"duration {td:g} s once rounded [{count} so far].",
+                        evidence={"msn": seg.msn, "extinf": seg.duration, "target_duration": td, "count": count},
                         advice="Keyframes too far apart? Set the encoder keyframe interval so it "
                         "divides the fragment length (OBS: Keyframe Interval).",
                         msn=seg.msn,
@@ -403,18 +450,21 @@ class EndpointChecker:
             removed = snap.media_sequence - prev.media_sequence
             if removed > 0:
                 self._removing = True
-            if snap.media_sequence > prev.last_msn + 1:
+            # A 1-2 entry playlist does this on every slow reload: the first, then once a minute with a count.
+            count = self._repeat("msn_jump", snap.fetched.lo) if snap.media_sequence > prev.last_msn + 1 else None
+            if count is not None:
                 out.append(
                     self._alert(
                         Severity.WARNING,
                         "msn_jump",
                         f"Media sequence jumped from {prev.media_sequence} to {snap.media_sequence}: "
                         f"{snap.media_sequence - prev.last_msn - 1} segment(s) came and went between "
-                        "two polls.",
+                        f"two polls [{count} so far].",
                         evidence={
                             "before": prev.media_sequence,
                             "after": snap.media_sequence,
                             "previous_last": prev.last_msn,
+                            "count": count,
                         },
                     )
                 )
@@ -489,7 +539,7 @@ class EndpointChecker:
 
     # ---- segments -------------------------------------------------------------------------------------------
     def on_gone(self, life: SegmentLifecycle) -> list[Alert]:
-        """RFC 8216 §6.2.2: available for (segment duration + longest playlist duration) after removal.
+        """RFC 8216 §6.2.2: available for (segment duration + longest playlist containing it) after removal.
 
         Fires on the first violation, then at most once a minute (every segment keeps its evidence in
         its lifecycle). A shortfall of less than one segment duration is a WARNING (nginx-rtmp's batch
@@ -499,7 +549,7 @@ class EndpointChecker:
             return []
         if self._gone or self._ended or self.stalled():
             return []  # the cleanup after a stop (NMS deletes every file unless hlsKeep): not a live-window fault
-        required = life.extinf + self._max_playlist_s
+        required = life.extinf + self.playlist_s_for(life)
         available_at_most = life.gone.hi - life.left.lo
         if available_at_most >= required:
             return []
@@ -614,6 +664,8 @@ class EndpointChecker:
             return []
         old = self._validators.get(rec.url)
         self._validators[rec.url] = validators
+        while len(self._validators) > MAX_TRACKED:  # unique names (hls_fragment_naming system) grow forever
+            del self._validators[next(iter(self._validators))]
         if old is None or old == validators:
             return []
         changed = [
@@ -640,9 +692,6 @@ class EndpointChecker:
                 msn=rec.msn,
             )
         ]
-
-    def forget_validators(self) -> None:
-        self._validators.clear()
 
 
 def cdn_stale_alert(

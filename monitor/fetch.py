@@ -20,6 +20,9 @@ from monitor.redact import redact_text, redact_url
 log = logging.getLogger(__name__)
 
 ALLOWED_SCHEMES = ("http", "https")
+# Sent like a browser player on another site would: S3 (and servers that echo the Origin) answer CORS only
+# to requests that carry one. A header value only: .invalid never resolves, nothing is sent there.
+PLAYER_ORIGIN = "https://player.hlsmon.invalid"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +37,7 @@ def new_session(user_agent: str) -> requests.Session:
     session.headers["User-Agent"] = user_agent
     # The monitor wants to see what the server says, not a cached or compressed variant of it.
     session.headers["Accept-Encoding"] = "identity"
+    session.headers["Origin"] = PLAYER_ORIGIN
     return session
 
 

@@ -177,6 +177,9 @@ class EndpointPoller:
         if planned is not None:
             return planned
         # Nothing removed is pending: check the oldest listed segment now and then (404 while listed).
+        # Not after a stop (GONE/ENDED/STALLED): a 404 then is the cleanup, which the checks ignore anyway.
+        if self.state in (EndpointState.GONE, EndpointState.ENDED, EndpointState.STALLED):
+            return None
         listed = self.tracker.oldest_listed_not_gone()
         if listed is None or self.tracker.previous is None or listed.msn == self.tracker.previous.last_msn:
             return None

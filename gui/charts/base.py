@@ -5,6 +5,7 @@ reference lines (configured and spec values), legend, hover read-out, and a high
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.charts.theme import ChartTheme
 from gui.dashboard_model import SERIES, DashboardModel
@@ -35,6 +36,39 @@ def fmt_value(v: float, unit: str) -> str:
     if unit == "%":
         return f"{v:.0f} %"
     return f"{v:.1f} {unit}" if abs(v) < 100 else f"{v:.0f} {unit}"
+
+
+#: Tick spacings of the time axis (seconds); beyond a day, whole days.
+TIME_SPACINGS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+TIME_LABEL_PX = 80  # room for one "HH:MM:SS" label
+
+
+class TimeAxis(pg.AxisItem):
+    """Bottom axis for UTC epoch seconds shown in local time, one tick level chosen by arithmetic.
+
+    pyqtgraph's DateAxisItem walks zoom levels and formats candidate labels on every range change (about
+    half a chart's paint cost); this axis computes the spacing directly from the span and the width."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="bottom")
+        self.enableAutoSIPrefix(False)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
+        span = maxVal - minVal
+        if not (math.isfinite(span) and span > 0 and size > 0):
+            return []
+        target = span / max(2.0, size / TIME_LABEL_PX)
+        spacing = next((s for s in TIME_SPACINGS if s >= target), 86_400 * math.ceil(target / 86_400))
+        offset = time.localtime(minVal).tm_gmtoff if spacing >= 60 else 0  # whole local minutes/hours/days
+        first = math.ceil((minVal + offset) / spacing) * spacing - offset
+        count = int((maxVal - first) / spacing) + 1
+        return [(spacing, [first + i * spacing for i in range(max(0, count))])]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        if spacing < 1:
+            return [fmt_time(v) for v in values]
+        fmt = "%H:%M:%S" if spacing < 60 else "%H:%M" if spacing < 86_400 else "%d %b"
+        return [time.strftime(fmt, time.localtime(v)) for v in values]
 
 
 @dataclass
@@ -95,8 +129,13 @@ class TimeChart(QWidget):
         self.key.setTextFormat(Qt.TextFormat.RichText)
         self.key.setWordWrap(True)
         self._key_state: tuple = ()
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": TimeAxis()})
         self.plot_widget.setObjectName(f"chart-{title}")
+        # a pan moves nearly every item: repaint the whole (small) viewport instead of computing the dirty
+        # region item by item, and skip the scene's BSP index (rebuilt for every moved item)
+        self.plot_widget.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.plot_widget.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.plot_widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from monitor.checks import EndpointChecker, cache_lifetime_s, cdn_stale_alert
 from monitor.records import RequestKind, SegmentLifecycle, Severity
 from monitor.tracker import LifecycleTracker
@@ -266,3 +268,66 @@ def test_uri_reuse_after_a_restart_is_one_alert_with_a_count():
     alerts = [a for batch in got for a in batch]
     assert [a.code for a in alerts] == ["uri_reused"]
     assert codes(ch.on_segment_response(None, request(95.0, 200, msn=0, headers=h1), listed=True)) == {"uri_reused"}
+
+
+# ---- review items applied (engineer D): repeats, restarts, never-live 404s, cache lifetimes ---------------
+def test_required_availability_counts_the_playlists_that_listed_the_segment():
+    """A long playlist of an earlier session must not raise the bar for the new session's segments."""
+    ch = checker()
+    first = [snap(2.0 * k, 50 + k, 10, previous=None) for k in range(3)]  # 20 s playlists
+    restarted = [snap(10.0 + 2.0 * k, k, 3) for k in range(3)]  # republished with 3 x 2 s: 6 s
+    run_stream(ch, [*first, *restarted])
+    assert ch.max_playlist_s == 6.0
+    life = replace(_life(20.0, 28.5), msn=2, generation=1)  # 8.5 s >= 2 + 6 (was held to 2 + 20)
+    assert ch.on_gone(life) == []
+    (alert,) = ch.on_gone(replace(_life(20.0, 25.0), msn=3, generation=1))  # really short: still reported
+    assert alert.code == "deleted_too_early" and alert.evidence["required_s"] == 8.0
+
+
+def test_msn_jump_once_a_minute_with_a_running_count():
+    s = [snap(4.0 * k, 2 * k, 1) for k in range(30)]  # 1-entry playlist reloaded every 4 s: jumps every poll
+    jumps = [a for a in run_stream(checker(), s) if a.code == "msn_jump"]
+    assert 2 <= len(jumps) <= 3  # 116 s: the first, then once a minute (was 29)
+    assert jumps[0].evidence["count"] == 1 and jumps[1].evidence["count"] > 10
+
+
+def test_404_before_the_stream_was_ever_live_is_a_warning():
+    ch = checker()
+    assert ch.on_playlist_request(pl_req(0.0, 404), "HTTP 404", None) == []
+    (alert,) = ch.on_playlist_request(pl_req(1.0, 404), "HTTP 404", None)
+    assert alert.code == "http_error" and alert.severity == Severity.WARNING  # OBS not started yet
+
+
+def test_cacheable_playlist_info_up_to_one_target_duration():
+    def cacheable(cache_control: str | None):
+        headers = {k: v for k, v in GOOD.items() if k != "cache-control"}
+        if cache_control is not None:
+            headers["cache-control"] = cache_control
+        alerts = checker().on_playlist_request(pl_req(0.0, 200, headers), None, 2)
+        return [a for a in alerts if a.code == "cacheable_playlist"]
+
+    assert cacheable("max-age=1") == []  # TD/2
+    (mediamtx,) = cacheable("max-age=2")  # = TD: MediaMTX's design, at most one segment late
+    assert mediamtx.severity == Severity.INFO
+    assert [a.severity for a in cacheable("max-age=3")] == [Severity.WARNING]
+    assert [a.severity for a in cacheable(None)] == [Severity.WARNING]  # the CDN's default TTL (24 h)
+
+
+def test_extinf_over_target_once_a_minute_with_a_running_count():
+    s, prev = [], None
+    for k in range(40):  # every segment 2.6 s with TARGETDURATION 2, for 80 s
+        prev = snap(2.0 * k, k, 3, dur=2.6, td=2, previous=prev)
+        s.append(prev)
+    over = [a for a in run_stream(checker(), s) if a.code == "extinf_over_target"]
+    assert len(over) == 2 and over[0].severity == Severity.ERROR  # was one per segment (42)
+    assert over[1].evidence["count"] > 20
+
+
+def test_reuse_validators_are_bounded_and_recent_reuse_still_caught():
+    ch = checker()
+    h1 = {"etag": '"a"', "content-length": "100"}
+    for n in range(25_000):  # unique names (hls_fragment_naming system): one URL per segment, forever
+        ch._reuse_check(request(1.0, 200, msn=n, headers=h1))
+    assert len(ch._validators) <= 20_000
+    h2 = {"etag": '"b"', "content-length": "120"}
+    assert codes(ch.on_segment_response(None, request(2.0, 200, msn=24_999, headers=h2), listed=True)) == {"uri_reused"}

@@ -9,9 +9,16 @@ import pytest
 from monitor.clock import FakeClock
 from monitor.measures import MeasureAggregator
 from monitor.poller import EndpointPoller
-from monitor.records import EndpointConfig, MonitorConfig, PlaylistSnapshot, RequestRecord
+from monitor.records import (
+    EndpointConfig,
+    EndpointState,
+    MonitorConfig,
+    PlaylistSnapshot,
+    RequestKind,
+    RequestRecord,
+)
 from monitor.tracker import LifecycleTracker
-from tests.monitor.fakeserver import FakeServer, LiveStream
+from tests.monitor.fakeserver import M3U8, FakeServer, LiveStream, Reply, playlist
 from tests.monitor.helpers import request, snap, utc
 
 
@@ -53,3 +60,22 @@ def test_poller_rfc_deadline_from_start_of_load_with_fake_clock():
         clock.advance(0.3)
         wait = poller.step()  # changed (first) load: wait TD = 1 s from the start of the load
         assert wait == pytest.approx(sent + 1.0 - clock.mono())
+
+
+def test_no_listed_segment_probes_once_the_stream_ended():
+    """After ENDLIST the listed segments are the stop's (NMS deletes them, segment_missing is muted): probing
+    them now and then only spent the request budget."""
+    ended = playlist(0, [2.0] * 4, td=2, endlist=True)
+    events: list = []
+    with FakeServer() as srv:
+        srv.routes["/live.m3u8"] = lambda method, path: Reply(200, ended, {"Content-Type": M3U8})
+        srv.fallback = lambda method, path: Reply(200, b"x" * 188, {"Content-Type": "video/mp2t"})
+        clock = FakeClock()
+        cfg = MonitorConfig(endpoints=(EndpointConfig(name="o", url=srv.url("/live.m3u8")),), strategy="rfc")
+        poller = EndpointPoller(cfg.endpoints[0], cfg, events.append, clock=clock, stop=threading.Event())
+        for _ in range(40):  # 40 s of fake time
+            clock.advance(max(poller.step(), 0.0) or 0.0)
+            clock.advance(1.0)
+        assert poller.state == EndpointState.ENDED
+        probes = [e for e in events if isinstance(e, RequestRecord) and e.kind == RequestKind.PROBE]
+        assert probes == []
