@@ -4,8 +4,9 @@ Two child processes in turn (``--rounds`` times, alternating), each measured wit
 
 * ``bare``: python-vlc only: one instance, one media player in a plain native Qt widget, ``play()``;
 * ``hlsmon``: a Qt window with ``gui.video_panel.VideoPanel`` (libVLC in a native child window, log
-  callback, health sampling at 10 Hz, clock-strip snapshots at 3 Hz, live-edge control, playlist watcher)
-  plus the monitoring core (``monitor.Monitor`` polling the same playlist) when it is importable.
+  callback, health sampling at 10 Hz, clock-strip snapshots (320 px, 3 Hz, 1 Hz once the latency is steady),
+  live-edge control, playlist watcher) plus the monitoring core (``monitor.Monitor`` polling the same playlist)
+  when it is importable. The hlsmon child reports its snapshot count, strip decode rate, fps and freezes.
 
 CPU is percent of one core averaged over the measured window; RSS is the maximum seen. Last line JSON
 with ``hlsmon_cpu_pct``, ``bare_cpu_pct``, ``hlsmon_rss_mb``, ``bare_rss_mb`` (medians over rounds).
@@ -57,20 +58,43 @@ def child_bare(url: str, seconds: float) -> None:
     app.exec()
 
 
-def child_hlsmon(url: str, seconds: float, *, monitor_on: bool = True, snapshot_hz: float = 3.0) -> None:
+def child_hlsmon(
+    url: str,
+    seconds: float,
+    *,
+    monitor_on: bool = True,
+    snapshot_hz: float = 3.0,
+    locked_hz: float | None = 1.0,
+    snapshot_width: int = 320,
+) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.video_panel import VideoPanel
 
     app = QApplication([])
-    panel = VideoPanel(audio=False, snapshot_hz=snapshot_hz)
+    panel = VideoPanel(
+        audio=False, snapshot_hz=snapshot_hz, snapshot_locked_hz=locked_hz, snapshot_width=snapshot_width
+    )
     panel.show()
     panel.surface.setFixedSize(*VIDEO_SIZE)
     panel.play(url)
     monitor = _start_monitor(url) if monitor_on else None
 
     def finish() -> None:
+        player = panel.player
+        if player is not None:
+            lat, health = player.latency(), player.health()
+            stats = {
+                "snapshots": lat.snapshots,
+                "decoded": lat.decoded,
+                "decode_pct": round(100.0 * lat.decoded / lat.snapshots, 1) if lat.snapshots else None,
+                "latency_p50_s": round(lat.measured.p50_s, 3) if lat.measured.p50_s is not None else None,
+                "freezes": health.freeze_count,
+                "rebuffers": health.rebuffer_count,
+            }
+            sys.stdout.write("STATS " + json.dumps(stats) + "\n")
+            sys.stdout.flush()
         panel.close_player()
         if monitor is not None:
             monitor.close()
@@ -96,8 +120,9 @@ def measure(kind: str, url: str, seconds: float, warmup: float, extra: tuple[str
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", kind, "--url", url, "--seconds", str(seconds + warmup + 1), *extra],
         cwd=str(ROOT),
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        text=True,
     )
     ps = psutil.Process(proc.pid)
     time.sleep(warmup)
@@ -109,8 +134,12 @@ def measure(kind: str, url: str, seconds: float, warmup: float, extra: tuple[str
         time.sleep(0.5)
         rss = max(rss, ps.memory_info().rss)
     cpu = (sum(ps.cpu_times()[:2]) - cpu_t0) / (time.monotonic() - t0) * 100.0
-    proc.wait(60)
-    return {"kind": kind, "cpu_pct": round(cpu, 1), "rss_mb": round(rss / 2**20, 1), "rc": proc.returncode}
+    out, _ = proc.communicate(timeout=60)
+    result = {"kind": kind, "cpu_pct": round(cpu, 1), "rss_mb": round(rss / 2**20, 1), "rc": proc.returncode}
+    for line in out.splitlines():
+        if line.startswith("STATS "):
+            result.update(json.loads(line[6:]))
+    return result
 
 
 def main() -> int:
@@ -122,12 +151,21 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-monitor", action="store_true", help="hlsmon child without the monitoring core")
     parser.add_argument("--snapshot-hz", type=float, default=3.0, help="hlsmon child's strip snapshots per second")
+    parser.add_argument("--locked-hz", type=float, default=1.0, help="snapshot rate once latency is steady (0: off)")
+    parser.add_argument("--snapshot-width", type=int, default=320, help="snapshot width in px (0: source size)")
     args = parser.parse_args()
     if args.child == "bare":
         child_bare(args.url, args.seconds)
         return 0
     if args.child == "hlsmon":
-        child_hlsmon(args.url, args.seconds, monitor_on=not args.no_monitor, snapshot_hz=args.snapshot_hz)
+        child_hlsmon(
+            args.url,
+            args.seconds,
+            monitor_on=not args.no_monitor,
+            snapshot_hz=args.snapshot_hz,
+            locked_hz=args.locked_hz or None,
+            snapshot_width=args.snapshot_width,
+        )
         return 0
     from lab.stack import Lab, LabConfig
 
@@ -142,7 +180,11 @@ def main() -> int:
         try:
             for _ in range(args.rounds):
                 for kind in ("bare", "hlsmon"):
-                    extra = ("--snapshot-hz", str(args.snapshot_hz)) + (("--no-monitor",) if args.no_monitor else ())
+                    extra = (
+                        ("--snapshot-hz", str(args.snapshot_hz), "--locked-hz", str(args.locked_hz))
+                        + ("--snapshot-width", str(args.snapshot_width))
+                        + (("--no-monitor",) if args.no_monitor else ())
+                    )
                     result = measure(kind, url, args.seconds, args.warmup, extra if kind == "hlsmon" else ())
                     results[kind].append(result)
                     sys.stdout.write(json.dumps(result) + "\n")

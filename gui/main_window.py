@@ -358,7 +358,8 @@ class MainWindow(WindowActions, QMainWindow):
             for chart in self.charts:
                 (a, b), _ = chart.vb.viewRange()
                 if (a, b) != (x0, x1):
-                    chart.set_x_range(x0, x1)
+                    # x and fitted y in one range change (hidden docks: x only, fitted when shown)
+                    chart.set_view(x0, x1) if chart.isVisible() else chart.set_x_range(x0, x1)
         finally:
             self._syncing_x = False
         self._on_x_range_changed()

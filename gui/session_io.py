@@ -90,7 +90,7 @@ class SessionLoader:
 
     _END = object()
 
-    def __init__(self, path: str | Path, batch: int = 2000, max_batches: int = 16) -> None:
+    def __init__(self, path: str | Path, batch: int = 200, max_batches: int = 160) -> None:
         self.path = Path(path)
         self.batch = batch
         self.total_bytes = max(1, self.path.stat().st_size)

@@ -67,6 +67,8 @@ class VideoPanel(QWidget):
         show_status: bool = True,
         player_options: tuple[str, ...] = (),
         snapshot_hz: float = 3.0,
+        snapshot_locked_hz: float | None = 1.0,
+        snapshot_width: int = 320,
     ) -> None:
         super().__init__(parent)
         self._player: VlcPlayer | None = None
@@ -93,6 +95,8 @@ class VideoPanel(QWidget):
                 options=player_options,
                 measure_latency=snapshot_hz > 0,
                 snapshot_hz=snapshot_hz or 3.0,
+                snapshot_locked_hz=snapshot_locked_hz,
+                snapshot_width=snapshot_width,
             )
             self.status_label.setText("idle")
         else:

@@ -25,7 +25,7 @@ from gui.session_io import (
 )
 from gui.stream_key import StreamKeyDialog
 
-REPLAY_SLICE_S = 0.04  # feeding batches per timer tick (GUI thread)
+REPLAY_SLICE_S = 0.02  # feeding batches per timer tick (GUI thread)
 REPLAY_TICK_MS = 15
 
 

@@ -58,10 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--request-budget",
         type=float,
-        default=2.0,
         metavar="R",
-        help="keep each endpoint's average total request rate (reloads + HEADs + probes) at or below R/s "
-        "(default 2; deletion probes wait for it, reloads never do; 0 = no bound)",
+        help="keep each endpoint's average total request rate (reloads + HEADs + probes) at or below R/s: "
+        "deletion probes wait for it (at most 5 s), reloads never do (default: no bound)",
     )
     parser.add_argument(
         "--download-segments",

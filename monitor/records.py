@@ -348,9 +348,9 @@ class MonitorConfig:
     strategy: str = "fast"  # "fast" (cadence-learning) or "rfc" (RFC 8216 §6.3.4 baseline)
     probe_deletions: bool = True
     probe_rate_per_s: float = 1.0  # bound on the extra request rate spent on deletion probes
-    # Bound on each endpoint's total request rate (playlist + HEAD + probes; probes wait, reloads never
-    # do). None: no bound beyond probe_rate_per_s.
-    request_budget_per_s: float | None = 2.0
+    # Optional bound on each endpoint's average total request rate (playlist + HEAD + probes): deletion
+    # probes wait for it (never more than 5 s), reloads never do. None: only probe_rate_per_s bounds probes.
+    request_budget_per_s: float | None = None
     probe_limit_s: float = 300.0  # stop probing after this long: "still available after X s"
     download_segments: bool = False  # GET each new segment (bytes, TTFB, throughput)
     head_new_segments: bool = True  # HEAD each new segment once (404 while listed, validators for reuse)

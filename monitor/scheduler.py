@@ -373,6 +373,10 @@ class DeletionPlanner:
         """With a prior cleaner period: the next tick after the last batch seen, as (spread, when, lead)."""
         if not self.period_hint or not self._batches:
             return None
+        extinf = self._gone[-1].extinf if self._gone else 0.0
+        expected = self.period_hint / extinf if extinf > 0 else 2.0
+        if self._batch_sizes[-1] < max(2.0, 0.75 * expected):
+            return None  # a cleaner batch removes about a period's worth of segments: not this server
         spread = min(0.5, self._batch_widths[-1] / 2) + 0.05
         nxt = self._batches[-1] + self.period_hint
         while nxt + max(0.1, spread + 0.05) + 0.5 < now:
@@ -446,8 +450,7 @@ class DeletionPlanner:
                 pred = None  # the predicted instant passed without a deletion: learn again
             if pred is None:
                 deadline = (target.left.lo if target.left else target.first_seen.hi) + target.extinf + playlist_s
-                idle = self.idle_step_s if self.period_hint else self.idle_step_s / 2
-                step = self.learn_step_s if now >= deadline - 1.0 else idle
+                step = self.learn_step_s if now >= deadline - 1.0 else self.idle_step_s / 2
                 at = min(self._last_probe + step, max(deadline - 1.0, self._last_probe + self.learn_step_s))
             else:
                 when, spread = pred

@@ -7,7 +7,10 @@ from the thread-safe queue the libVLC callbacks fill) and with ``displayed_pictu
 * displayed fps: ``displayed_pictures`` deltas (``decoded_video`` counts ~2× and is not used);
 * rebuffers: a ``Buffering`` event dropping below 100 % after playback had reached 100 %, until 100 % again;
 * freezes: no new displayed picture for ``FREEZE_MIN_S`` (1 s) while playing (sampled at ~10 Hz; the
-  counter itself moves in ~0.27 s steps, so shorter stalls show only as an fps deficit and rebuffers);
+  counter itself moves in ~0.27 s steps, so shorter stalls show only as an fps deficit and rebuffers).
+  libVLC sometimes folds the counter in late (busy input thread): the count then jumps by about the frames
+  of the gap. Such a gap is statistics lag, not a freeze, and is dropped when it closes (``CATCH_UP_RATIO``);
+  an open gap counts as a freeze only from ``OPEN_FREEZE_S`` on;
 * "PCR is called too late" log errors (the nginx-rtmp stutter signature);
 * the segment VLC fetches (adaptive "Retrieving …" lines);
 * stream loss: "Failed to update n/3 playlist" / "Could not update … disabling" in the log, well before
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field
 # libVLC folds displayed_pictures into its statistics only every ~0.27 s (measured: steps of 6-7 pictures
 # at 25 fps), more rarely under CPU load: a shorter gap is not evidence of a freeze.
 FREEZE_MIN_S = 1.0
+OPEN_FREEZE_S = 2.0  # a gap still open is reported as a freeze from this long on
+CATCH_UP_RATIO = 0.5  # a gap after which the counter caught up this share of the frames was no freeze
 FPS_WINDOW_S = 2.0
 
 _RETRIEVING = re.compile(r"Retrieving (\S+)")
@@ -155,7 +160,7 @@ class HealthTracker:
             if self._ttff is None and self._play_t is not None:
                 self._ttff = t - self._play_t
             if self._freeze_open and self._last_picture_t is not None:
-                self._close_freeze(t)
+                self._close_freeze(t, displayed_pictures - self._last_pictures)
             self._last_pictures = displayed_pictures
             self._last_picture_t = t
             if self._state in ("opening", "buffering"):
@@ -180,13 +185,24 @@ class HealthTracker:
             self._rebuffer_start = t
             self._c.rebuffer_count += 1
 
-    def _close_freeze(self, t: float) -> None:
+    def _close_freeze(self, t: float, caught_up: int) -> None:
         assert self._last_picture_t is not None
         duration = t - self._last_picture_t
+        self._freeze_open = False
+        rate = self._rate_before(self._last_picture_t)
+        if rate is not None and caught_up >= CATCH_UP_RATIO * rate * duration:
+            return  # the pictures were shown, libVLC's counter was late
         self._c.freeze_count += 1
         self._c.freeze_total_s += duration
         self._c.longest_freeze_s = max(self._c.longest_freeze_s, duration)
-        self._freeze_open = False
+
+    def _rate_before(self, t_end: float) -> float | None:
+        """Displayed pictures per second over the ``FPS_WINDOW_S`` up to ``t_end`` (None if unknown)."""
+        samples = [s for s in self._c.fps_samples if t_end - FPS_WINDOW_S - 1e-9 <= s[0] <= t_end + 1e-9]
+        if len(samples) < 2 or samples[-1][0] - samples[0][0] < 0.5:
+            return None
+        (t0, n0), (t1, n1) = samples[0], samples[-1]
+        return (n1 - n0) / (t1 - t0)
 
     def _mark_lost(self, reason: str) -> None:
         if not self._lost:
@@ -210,6 +226,8 @@ class HealthTracker:
         if self._lost and state not in ("waiting", "stopped"):
             state = "lost"
         open_freeze = now - self._last_picture_t if self._freeze_open and self._last_picture_t is not None else 0.0
+        if open_freeze < OPEN_FREEZE_S:
+            open_freeze = 0.0
         return PlayerHealth(
             t_mono=now,
             state=state,

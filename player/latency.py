@@ -1,10 +1,16 @@
 """Glass-to-glass latency: measured from the clock strip in snapshots, or estimated from the playlist.
 
 ``LatencyMeter`` runs one daemon thread that calls a snapshot function a few times a second (libVLC's
-``take_snapshot`` blocks up to 500 ms, so never on the GUI thread), decodes the strip from the top rows of
-the PNG and turns it into a ``LatencySample``: the wall-clock time the picture was on screen minus the time
-stamped into it. Frames without a readable strip give no sample; the player then falls back to
-``estimate_latency`` (labelled ``estimate`` or ``pdt-estimate``).
+``take_snapshot`` blocks up to 500 ms, so never on the GUI thread), decodes the strip from the top-left
+corner of the PNG only (the strip's rows and columns, nothing else) and turns it into a ``LatencySample``:
+the wall-clock time the picture was on screen minus the time stamped into it. Frames without a readable
+strip give no sample; the player then falls back to ``estimate_latency`` (``estimate``/``pdt-estimate``).
+
+Adaptive rate (snapshots are most of the player's CPU): ``rate_hz`` (3 Hz) while the latency moves,
+``locked_hz`` (1 Hz) once the last ``LOCK_SAMPLES`` readings lie within ``LOCK_SPAN_S`` of each other, back to
+``rate_hz`` as soon as a reading jumps out of that band; ``nostrip_hz`` after ``NOSTRIP_AFTER`` attempts in a
+row without a readable strip (a stream without the clock strip), back to ``rate_hz`` at the first reading.
+The player also holds ``rate_hz`` while its live-edge controller is moving the latency (``set_busy``).
 
 Display time of a snapshot: the call waits for the next picture handed to the display, then converts and
 encodes it. ``shown ≈ max(t_request, t_return - encode)`` with ``encode`` the smallest recent call duration
@@ -27,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from player.clock_strip import ROWS, decode_strip
-from player.png import PngError, read_png_top
+from player.clock_strip import decode_strip, strip_box, to_luma
+from player.png import PngError, read_png_region
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,10 @@ SEGMENT_PUBLISH_DELAY_S = 0.1  # a segment appears ~0.05-0.11 s after its last f
 SOURCE_STRIP = "strip"
 SOURCE_PDT = "pdt-estimate"
 SOURCE_PLAYLIST = "estimate"
+
+LOCK_SAMPLES = 5  # readings that must agree before the meter slows down
+LOCK_SPAN_S = 0.3  # max - min of those readings (snapshot timing jitter is ~±0.05 s)
+NOSTRIP_AFTER = 10  # attempts in a row without a strip before slowing down to nostrip_hz
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,13 +146,20 @@ class LatencyMeter:
         snapshot: Callable[[Path], bool],
         *,
         rate_hz: float = 3.0,
+        locked_hz: float | None = 1.0,
+        nostrip_hz: float | None = 0.5,
         on_sample: Callable[[LatencySample], None] | None = None,
         wall: Callable[[], float] = time.time,
         mono: Callable[[], float] = time.monotonic,
         keep: int = 20000,
     ) -> None:
         self._snapshot = snapshot
-        self._period = 1.0 / rate_hz
+        self._fast_period = 1.0 / rate_hz
+        self._locked_period = 1.0 / locked_hz if locked_hz else self._fast_period
+        self._nostrip_period = 1.0 / nostrip_hz if nostrip_hz else self._fast_period
+        self._recent: deque[float] = deque(maxlen=LOCK_SAMPLES)
+        self._misses = 0  # attempts in a row without a reading
+        self._busy = False  # the owner is changing the latency on purpose: no locked rate
         self._on_sample = on_sample
         self._wall = wall
         self._mono = mono
@@ -171,6 +188,8 @@ class LatencyMeter:
         if paused:
             self._paused.set()
             self._clock.reset()
+            self._recent.clear()
+            self._misses = 0
         else:
             self._paused.clear()
 
@@ -181,6 +200,26 @@ class LatencyMeter:
     @property
     def decoded(self) -> int:
         return self._decoded
+
+    def set_busy(self, busy: bool) -> None:
+        """While busy (e.g. the live-edge controller changes the rate or seeks), stay at ``rate_hz``."""
+        self._busy = bool(busy)
+
+    @property
+    def locked(self) -> bool:
+        """The recent readings agree (and the owner is not busy): the meter runs at ``locked_hz``."""
+        recent = list(self._recent)
+        return not self._busy and len(recent) == LOCK_SAMPLES and max(recent) - min(recent) <= LOCK_SPAN_S
+
+    @property
+    def rate_hz(self) -> float:
+        """Current snapshot rate (adaptive, see the module docstring)."""
+        return 1.0 / self._current_period()
+
+    def _current_period(self) -> float:
+        if self._misses >= NOSTRIP_AFTER:
+            return self._nostrip_period
+        return self._locked_period if self.locked else self._fast_period
 
     def latest(self) -> LatencySample | None:
         with self._lock:
@@ -197,19 +236,29 @@ class LatencyMeter:
             delay = next_t - self._mono()
             if delay > 0 and self._stop.wait(delay):
                 break
-            next_t = max(next_t + self._period, self._mono())
             if self._paused.is_set():
+                next_t = max(next_t + self._fast_period, self._mono())
                 continue
-            try:
-                sample = self._measure_once(path)
-            except Exception:
-                log.exception("latency snapshot failed")
-                sample = None
-            if sample is not None:
-                with self._lock:
-                    self._samples.append(sample)
-                if self._on_sample is not None:
-                    self._on_sample(sample)
+            self._step(path)
+            next_t = max(next_t + self._current_period(), self._mono())
+
+    def _step(self, path: Path) -> LatencySample | None:
+        """One snapshot: measure, update the adaptive-rate state, publish the sample."""
+        try:
+            sample = self._measure_once(path)
+        except Exception:
+            log.exception("latency snapshot failed")
+            sample = None
+        if sample is None:
+            self._misses += 1
+            return None
+        self._misses = 0
+        self._recent.append(sample.latency_s)
+        with self._lock:
+            self._samples.append(sample)
+        if self._on_sample is not None:
+            self._on_sample(sample)
+        return sample
 
     def _measure_once(self, path: Path) -> LatencySample | None:
         with contextlib.suppress(FileNotFoundError):
@@ -222,7 +271,7 @@ class LatencyMeter:
             return None
         shown = self._clock.shown_at(t_req, t_ret)
         try:
-            image = read_png_top(path, rows=_strip_rows(path))
+            image = read_strip_region(path)
         except (PngError, OSError, ValueError):
             return None
         reading = decode_strip(image)
@@ -242,9 +291,16 @@ class LatencyMeter:
         )
 
 
-def _strip_rows(path: Path) -> int:
-    """Rows to decode: the strip's height (H/45, rounded) plus a little, read from the PNG header."""
+def read_strip_region(path: Path) -> np.ndarray:
+    """A full-size luma plane holding only the strip's box (top-left), zeros elsewhere: the PNG is decoded
+    for those rows and columns only, and only they are converted to luma."""
     with open(path, "rb") as fh:
         header = fh.read(24)
-    height = int.from_bytes(header[20:24], "big") if len(header) >= 24 else 0
-    return max(2, round(height / ROWS) + 2) if height else 64
+    if len(header) < 24:
+        raise PngError("truncated PNG header")
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    _x0, _y0, x1, y1 = strip_box(width, height)
+    width, height, region = read_png_region(path, rows=y1, cols=x1)
+    luma = np.zeros((height, width), dtype=np.float32)
+    luma[: region.shape[0], : region.shape[1]] = to_luma(region if region.shape[2] != 1 else region[..., 0])
+    return luma

@@ -59,7 +59,7 @@ BASE_OPTIONS: tuple[str, ...] = (
 # rebuffers at segment boundaries. Making VLC's TS demuxer derive its clock from the timestamps instead
 # removes the stutter (docs/player.md, bench/vlc_stutter.py). Harmless for well-formed TS.
 NO_TRUST_PCR = "--no-ts-trust-pcr"
-STRIP_FRESH_S = 1.5  # a strip sample older than this no longer drives the controller
+STRIP_FRESH_S = 2.5  # a strip sample older than this no longer drives the controller (1 Hz when locked)
 STALL_RESTART_S = 6.0  # no new picture for this long while the playlist is live: restart
 LOST_GRACE_S = 3.0  # a playlist failing this long (404, unreachable, ended) stops playback
 
@@ -109,6 +109,9 @@ def install_hint() -> str:
 # --- log callback with correct prototypes (python-vlc's get_context/get_object wrappers are broken) ----
 _LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)
 _LOG_BUFFER = 1024
+# Debug lines (95-99 % of libVLC's output, ~10 per snapshot) are dropped in the callback before any formatting
+# unless their format string holds one of these: the only debug lines HealthTracker and the log view use.
+_DEBUG_KEEP = (b"Retrieving", b"too late", b"update")
 
 
 def _vsnprintf() -> Callable[..., int]:
@@ -168,6 +171,8 @@ class _LogBridge:
     def _on_log(self, _data, level, ctx, fmt, args) -> None:  # runs on a VLC thread
         if level < self._min_level:
             return
+        if level == 0 and not (fmt and any(key in fmt for key in _DEBUG_KEEP)):
+            return
         try:
             buf = ctypes.create_string_buffer(_LOG_BUFFER)
             self._format(buf, _LOG_BUFFER, fmt, args)
@@ -225,7 +230,8 @@ class VlcPlayer:
         live_edge: LiveEdgeConfig | None = None,
         measure_latency: bool = True,
         snapshot_hz: float = 3.0,
-        snapshot_width: int = 480,
+        snapshot_locked_hz: float | None = 1.0,
+        snapshot_width: int = 320,
         audio: bool = True,
         wait_for_live: bool = True,
         keep_log_lines: int = 400,
@@ -279,7 +285,7 @@ class VlcPlayer:
         self._snapshot_width = max(0, int(snapshot_width))  # 0: source size
         self._meter: LatencyMeter | None = None
         if measure_latency:
-            self._meter = LatencyMeter(self._take_snapshot, rate_hz=snapshot_hz)
+            self._meter = LatencyMeter(self._take_snapshot, rate_hz=snapshot_hz, locked_hz=snapshot_locked_hz)
             self._meter.pause(True)
         self._supervisor = threading.Thread(target=self._run, name="hlsmon-player", daemon=True)
         self._supervisor.start()
@@ -395,7 +401,8 @@ class VlcPlayer:
         with self._vlc_lock:
             if not self._playing or self._closed:
                 return False
-            # scaled down (aspect kept): the strip is relative to the frame, and a 1080p PNG costs ~5x more
+            # scaled down (aspect kept): the strip is relative to the frame (320 px: 4 px blocks, enough for
+            # the decoder's central 50 %), and libVLC's swscale + PNG encode cost grows with the size
             return self._mp.video_take_snapshot(0, str(path), self._snapshot_width, 0) == 0
 
     # --- supervisor ---------------------------------------------------------------------------------
@@ -617,6 +624,9 @@ class VlcPlayer:
                 sample.source if sample else None,
                 seekable=bool(self._mp.is_seekable()),
             )
+            mode = self._controller.status().mode
+        if self._meter is not None:
+            self._meter.set_busy(mode not in ("holding", "off"))
         for command in commands:
             with self._vlc_lock:
                 if command.kind == "rate":

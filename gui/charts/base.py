@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.charts.theme import ChartTheme
 from gui.dashboard_model import SERIES, DashboardModel
@@ -131,19 +131,17 @@ class TimeChart(QWidget):
         self._key_state: tuple = ()
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": TimeAxis()})
         self.plot_widget.setObjectName(f"chart-{title}")
-        # a pan moves nearly every item: repaint the whole (small) viewport instead of computing the dirty
-        # region item by item, and skip the scene's BSP index (rebuilt for every moved item)
-        self.plot_widget.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
-        self.plot_widget.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
-        self.plot_widget.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        # (viewport update mode Full vs Minimal and the scene's BSP index vs NoIndex: measured, no difference)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setClipToView(True)
         self.plot.setDownsampling(auto=True, mode="peak")
         self.plot.setLabel("left", y_label)
         self.plot.getAxis("left").setWidth(AXIS_WIDTH)  # a fixed width: no relayout (and second paint) on zoom
         # axes are most of a chart's paint cost: fewer tick levels, no label-overlap search on value axes
-        self.plot.getAxis("bottom").setStyle(maxTickLevel=1)
+        # (the time axis spaces its labels itself; no SI prefix: it re-renders the label's HTML on every pan)
+        self.plot.getAxis("bottom").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
         self.plot.getAxis("left").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setMenuEnabled(True)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setMouseEnabled(x=True, y=False)
@@ -190,6 +188,7 @@ class TimeChart(QWidget):
         self.plot.setLabel("right", label)
         self.plot.getAxis("right").setWidth(AXIS_WIDTH)
         self.plot.getAxis("right").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
+        self.plot.getAxis("right").enableAutoSIPrefix(False)
         self.vb.sigResized.connect(self._sync_right_geometry)
 
     @Slot()
@@ -337,11 +336,32 @@ class TimeChart(QWidget):
         """Fit each y axis to the data inside [x0, x1] and the reference lines (numpy on sorted x)."""
         if x0 is None or x1 is None:
             (x0, x1), _ = self.vb.viewRange()
+        for right, key in self._fit_ranges(x0, x1).items():
+            vb = self.right_vb if right else self.vb
+            if vb is not None:
+                vb.setYRange(key[0], key[1], padding=0)
+        self.apply_view()
+
+    def set_view(self, x0: float, x1: float) -> None:
+        """New time range with the y axes fitted to it, applied as one range change (one round of range
+        signals, axis updates and curve re-clipping instead of one for x and another for y)."""
+        fits = self._fit_ranges(x0, x1)
+        left = fits.pop(False, None)
+        if left is not None:
+            self.vb.setRange(xRange=(x0, x1), yRange=left, padding=0)
+        else:
+            self.vb.setXRange(x0, x1, padding=0)
+        if True in fits and self.right_vb is not None:
+            self.right_vb.setYRange(*fits[True], padding=0)
+        self.apply_view()
+
+    def _fit_ranges(self, x0: float, x1: float) -> dict[bool, tuple[float, float]]:
+        """The y ranges (False: left axis, True: right) that must change for [x0, x1]."""
         state = (x0, x1, tuple(c.version for c in self.curves), tuple(self._ref_values.items()))
         if state == self._fit_state:
-            self.apply_view()
-            return
+            return {}
         self._fit_state = state
+        out: dict[bool, tuple[float, float]] = {}
         for right, vb in ((False, self.vb), (True, self.right_vb)):
             if vb is None:
                 continue
@@ -375,8 +395,8 @@ class TimeChart(QWidget):
             key = (lo - pad, hi + pad)
             if key != self._fitted.get(right):
                 self._fitted[right] = key
-                vb.setYRange(key[0], key[1], padding=0)
-        self.apply_view()
+                out[right] = key
+        return out
 
     def apply_view(self) -> None:
         """Apply the pending view transform now: pyqtgraph applies it lazily inside the paint, which

@@ -152,7 +152,8 @@ class LifecycleItem(pg.GraphicsObject):
         if not len(idx):
             return 0
         vb = self.getViewBox()
-        max_bars = min(MAX_BARS, int(1.5 * vb.height())) if vb is not None and vb.height() > 0 else MAX_BARS
+        # about one bar per pixel row: thinner rows cannot be told apart on screen anyway
+        max_bars = min(MAX_BARS, int(vb.height())) if vb is not None and vb.height() > 0 else MAX_BARS
         stride = max(1, math.ceil(len(idx) / max(50, max_bars)))
         idx = idx[::stride]
         n = len(idx)
@@ -212,6 +213,7 @@ class SequenceAxis(pg.AxisItem):
     def __init__(self, model: DashboardModel) -> None:
         super().__init__(orientation="left")
         self.model = model
+        self.enableAutoSIPrefix(False)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         seqs = self.model.row_sequences
@@ -264,6 +266,9 @@ class LifecycleChart(TimeChart):
     def fit_y(self, x0: float | None = None, x1: float | None = None) -> None:
         """The timeline's y range is set by the window (follow mode) or by the user."""
         self.apply_view()
+
+    def set_view(self, x0: float, x1: float) -> None:
+        self.set_x_range(x0, x1)
 
     def highlight_segment(self, y: float | None) -> None:
         self.item.highlight_y = y

@@ -159,7 +159,9 @@ class _Holder:
 
 
 def _need_tools() -> None:
-    if not shutil.which("ffmpeg") or not shutil.which("nginx"):
+    from lab.nginx import nginx_binary  # /usr/sbin/nginx is not on a non-root user's PATH
+
+    if not shutil.which("ffmpeg") or not shutil.which(nginx_binary()):
         pytest.skip("ffmpeg and nginx are needed for the lab")
     if not Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists():
         pytest.skip("libnginx-mod-rtmp is not installed")

@@ -147,7 +147,9 @@ def nms_story(workdir: Path) -> Story:
 def stories(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Story]:
     import shutil
 
-    if not shutil.which("nginx") or not shutil.which("ffmpeg"):
+    from lab.nginx import nginx_binary  # /usr/sbin/nginx is not on a non-root user's PATH
+
+    if not shutil.which(nginx_binary()) or not shutil.which("ffmpeg"):
         pytest.skip("nginx and ffmpeg are needed")
     dirs = {name: tmp_path_factory.mktemp(name) for name in ("nginx-stop", "nms-stop")}
     # each story starts and stops its own processes in its own (live) thread: see PR_SET_PDEATHSIG

@@ -47,11 +47,15 @@ def test_live_stream_lifecycles_and_session_roundtrip(tmp_path):
     for lf in lives:  # first seen close to the scripted arrival
         true = stream.t0 + (lf.msn - stream.window + 1) * stream.interval
         assert true - 0.02 <= lf.first_seen.hi <= true + 0.2, (lf.msn, lf.first_seen.hi - true)
-    gone = [lf for lf in lives if lf.gone is not None]
-    assert gone, "deletion probing found nothing"
+    gone = sorted((lf for lf in lives if lf.gone is not None), key=lambda lf: lf.msn)
+    assert len(gone) >= 5, "deletion probing found too little"
+    late = []
     for lf in gone:
         true_gone = stream.t0 + (lf.msn + 1) * stream.interval + stream.delete_after
-        assert lf.gone.hi >= true_gone - 0.02 and lf.gone.hi - true_gone < 0.6
+        assert lf.gone.hi >= true_gone - 0.02 and lf.gone.hi - true_gone < 1.5
+        late.append(lf.gone.hi - true_gone)
+    # While learning (the first few) it probes about once a second; once learned, closely.
+    assert sorted(late[3:])[len(late[3:]) // 2] < 0.4, late
     # this scripted stream is deliberately non-compliant (1.5 s window for TD 1, deleted 0.4 s after leaving):
     # exactly those two rules fire, nothing else
     assert {a.code for a in mon.alerts()} == {"window_short", "deleted_too_early"}, mon.alerts()

@@ -54,15 +54,38 @@ def test_freeze_detected_from_stalled_picture_count() -> None:
         tracker.on_pictures(t, n)
         t += 0.1
     last = t - 0.1
-    for _ in range(12):  # 1.2 s without a new picture
+    for _ in range(12):  # 1.2 s without a new picture: not reported while open (could be stats lag)
         tracker.on_pictures(t, n)
         t += 0.1
-    assert tracker.snapshot(t).freeze_count == 1  # open freeze is counted already
-    tracker.on_pictures(t, n + 3)
+    assert tracker.snapshot(t).freeze_count == 0
+    for _ in range(10):  # 2.2 s: an open freeze this long is reported
+        tracker.on_pictures(t, n)
+        t += 0.1
+    assert tracker.snapshot(t).freeze_count == 1
+    tracker.on_pictures(t, n + 3)  # resumes at the normal pace: the pictures were not shown
     health = tracker.snapshot(t)
     assert health.freeze_count == 1
     assert health.longest_freeze_s == pytest.approx(t - last)
     assert health.freeze_total_s == pytest.approx(t - last)
+
+
+@pytest.mark.parametrize(("resume_step", "freezes"), [(3, 1), (40, 0)])
+def test_counter_catching_up_after_a_gap_is_stats_lag_not_a_freeze(resume_step: int, freezes: int) -> None:
+    """30 fps, then 1.3 s without a counter change: +3 after it is a freeze, +40 (the gap's frames) is not."""
+    tracker = HealthTracker()
+    tracker.reset(0.0)
+    n, t = 0, 0.3
+    for _ in range(20):
+        n += 3
+        tracker.on_pictures(t, n)
+        t += 0.1
+    for _ in range(13):
+        tracker.on_pictures(t, n)
+        t += 0.1
+    tracker.on_pictures(t, n + resume_step)
+    health = tracker.snapshot(t)
+    assert health.freeze_count == freezes
+    assert (health.longest_freeze_s > 1.0) == bool(freezes)
 
 
 def test_short_gap_is_not_a_freeze() -> None:

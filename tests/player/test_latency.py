@@ -12,11 +12,14 @@ import pytest
 
 from player.clock_strip import encode_strip
 from player.latency import (
+    LOCK_SAMPLES,
+    NOSTRIP_AFTER,
     SOURCE_PDT,
     SOURCE_PLAYLIST,
     LatencyMeter,
     StripClock,
     estimate_latency,
+    read_strip_region,
     summarize,
 )
 from player.png import decode_png, read_png_top
@@ -64,6 +67,8 @@ def test_png_reader_all_filters_and_partial_rows(tmp_path: Path) -> None:
     assert np.array_equal(pixels, image)
     _, _, top = decode_png(data, max_rows=5)
     assert np.array_equal(top, image[:5])
+    _, _, corner = decode_png(data, max_rows=7, max_cols=9)  # left columns decode exactly on their own
+    assert np.array_equal(corner, image[:7, :9])
 
 
 def test_strip_survives_png_round_trip(tmp_path: Path) -> None:
@@ -76,6 +81,71 @@ def test_strip_survives_png_round_trip(tmp_path: Path) -> None:
 
     reading = decode_strip(image)
     assert reading is not None and reading.epoch_ms == 1_795_612_800_123
+
+
+@pytest.mark.parametrize("size", [(640, 360), (320, 180), (480, 270)])
+def test_strip_region_reader_matches_full_decode(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Only the strip's corner is decoded; the reading is the one of the whole picture (Paeth/Avg rows too)."""
+    from player.clock_strip import decode_strip
+
+    w, h = size
+    rng = np.random.default_rng(2)
+    frame = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)  # noise everywhere outside the strip
+    encode_strip(frame, 1_795_612_800_456)
+    path = tmp_path / "snap.png"
+    path.write_bytes(_png(frame, [4, 3, 1, 2, 0]))
+    luma = read_strip_region(path)
+    assert luma.shape == (h, w)
+    assert not luma[h // 2 :].any() and not luma[:, w - 1].any()  # nothing outside the strip was decoded
+    reading, full = decode_strip(luma), decode_strip(frame)
+    assert reading is not None and full is not None
+    assert reading.epoch_ms == full.epoch_ms == 1_795_612_800_456
+    assert reading.margin == pytest.approx(full.margin, abs=1e-3)
+
+
+def test_meter_slows_down_once_locked_and_speeds_up_on_a_jump(tmp_path: Path) -> None:
+    """Adaptive rate: fast until LOCK_SAMPLES readings agree, locked rate then, fast again after a jump,
+    slow when the stream has no strip at all."""
+    state = {"t": 1_000.0, "lag": 4.0, "strip": True}
+    frame = np.zeros((90, 160, 3), dtype=np.uint8)
+
+    def snapshot(path: Path) -> bool:
+        frame[:] = 0
+        if state["strip"]:
+            encode_strip(frame, int((state["t"] - state["lag"]) * 1000))
+        path.write_bytes(_png(frame, [1]))
+        return True
+
+    def fake_wall() -> float:
+        state["t"] += 0.05
+        return state["t"]
+
+    meter = LatencyMeter(snapshot, rate_hz=3.0, locked_hz=1.0, nostrip_hz=0.5, wall=fake_wall)
+    path = tmp_path / "snap.png"
+    try:
+        rates = []
+        for _ in range(LOCK_SAMPLES):
+            assert meter._step(path) is not None
+            rates.append(meter.rate_hz)
+        assert rates[:-1] == [3.0] * (LOCK_SAMPLES - 1) and rates[-1] == 1.0 and meter.locked
+        meter.set_busy(True)  # the live-edge controller is moving the latency
+        assert meter.rate_hz == 3.0
+        meter.set_busy(False)
+        assert meter.rate_hz == 1.0
+        state["lag"] = 2.0  # a seek forward: latency jumps by 2 s
+        assert meter._step(path) is not None
+        assert meter.rate_hz == 3.0 and not meter.locked
+        state["strip"] = False
+        for _ in range(NOSTRIP_AFTER):
+            assert meter._step(path) is None
+        assert meter.rate_hz == 0.5
+        state["strip"] = True
+        assert meter._step(path) is not None
+        assert meter.rate_hz == 3.0
+        assert meter.attempts == LOCK_SAMPLES + 2 + NOSTRIP_AFTER
+        assert meter.decoded == LOCK_SAMPLES + 2
+    finally:
+        meter.close()
 
 
 def test_strip_clock_display_time_and_rejections() -> None:

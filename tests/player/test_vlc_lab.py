@@ -46,7 +46,7 @@ def test_panel_plays_measures_and_survives_publisher_restart(qtbot, lab) -> None
         health = player.health()
         assert health.state in ("playing", "rebuffering")
         assert health.current_segment and health.current_segment.endswith(".ts")
-        assert health.latency_s is not None  # strip if a snapshot decoded in the last 1.5 s, else estimate
+        assert health.latency_s is not None  # strip if a snapshot decoded in the last 2.5 s, else estimate
         assert "latency" in panel.status_label.text()
 
         lab.publisher.stop()
