@@ -81,6 +81,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.verdict_timer = QTimer(self, interval=VERDICT_EVERY_MS, timeout=self._update_verdicts)
         self.verdict_timer.start()
         self._replay = None  # SessionLoader of a background File → Open
+        self._replay_target = None  # (model, ingestor) it fills
         self._replay_timer = QTimer(self, timeout=self._replay_slice)
         app_theme.watch(self._on_color_scheme_changed)
 

@@ -14,7 +14,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,18 +81,27 @@ def check_header(path: str | Path) -> None:
 
 
 class SessionLoader:
-    """Reads a session file on a background thread (``session-read``) into batches of events.
+    """Reads a session file on a background thread (``session-read``) in batches of events.
 
-    The thread only touches the file and a bounded queue (so a slow consumer holds at most
-    ``max_batches`` batches in memory); the GUI thread drains it with :meth:`take` in time slices.
-    ``fraction`` is the share of the file's bytes read so far.
+    Without ``consume`` the thread only touches the file and a bounded queue (so a slow consumer holds
+    at most ``max_batches`` batches in memory) and the GUI thread drains it with :meth:`take`. With
+    ``consume`` the thread hands each batch to it (e.g. the ``feed_many`` of an Ingestor whose model no
+    other thread reads yet) and :meth:`take` only reports the end. ``fraction`` is the share of the
+    file's bytes read so far.
     """
 
     _END = object()
 
-    def __init__(self, path: str | Path, batch: int = 200, max_batches: int = 160) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        batch: int = 200,
+        max_batches: int = 160,
+        consume: Callable[[list[object]], object] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.batch = batch
+        self.consume = consume
         self.total_bytes = max(1, self.path.stat().st_size)
         self.read_bytes = 0
         self.events = 0  # handed out by take()
@@ -122,9 +131,9 @@ class SessionLoader:
             for event in read_events_with_progress(self.path, self._progress):
                 batch.append(event)
                 if len(batch) >= self.batch:
-                    self._put(batch)
+                    self._hand_over(batch)
                     batch = []
-            self._put(batch)
+            self._hand_over(batch)
         except _Cancelled:
             pass
         except Exception as exc:  # reported to the GUI thread via .error
@@ -132,6 +141,15 @@ class SessionLoader:
             self.error = exc
         finally:
             self._put(self._END)
+
+    def _hand_over(self, batch: list[object]) -> None:
+        if self.consume is None:
+            self._put(batch)
+            return
+        if self._stop.is_set():
+            raise _Cancelled
+        self.consume(batch)
+        self.events += len(batch)
 
     def _put(self, item: object) -> None:
         while not self._stop.is_set():

@@ -14,6 +14,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPlainTextEdit, QVBoxLayout
 
+from gui.dashboard_model import DashboardModel
+from gui.ingest import Ingestor
 from gui.session_io import (
     SessionLoader,
     SessionUnavailable,
@@ -25,8 +27,8 @@ from gui.session_io import (
 )
 from gui.stream_key import StreamKeyDialog
 
-REPLAY_SLICE_S = 0.02  # feeding batches per timer tick (GUI thread)
-REPLAY_TICK_MS = 15
+REPLAY_SLICE_S = 0.02
+REPLAY_TICK_MS = 100  # progress updates while a session is read in the background
 
 
 class WindowActions:
@@ -36,10 +38,10 @@ class WindowActions:
     def open_session(self, path: str | Path, *, background: bool = False) -> int:
         """Replay a recorded session into the charts (no network). Returns the number of events read.
 
-        ``background``: a thread (:class:`SessionLoader`) reads and decodes the file while the window
-        feeds the batches into the charts in slices of ~40 ms, with a progress bar, so a 24-hour session
-        never freezes the window; the return value is then 0 and ``replay_finished`` tells when it is
-        done (``cancel_replay()`` stops it)."""
+        ``background``: a thread (:class:`SessionLoader`) reads, decodes and ingests the file into a
+        fresh model that nothing else reads yet, while the window shows a progress bar and stays
+        responsive; when it is done the window takes that model over (one swap on the GUI thread) and
+        ``replay_finished`` is emitted. The return value is then 0; ``cancel_replay()`` stops it."""
         self.cancel_replay()
         self.stop()
         self.clear()
@@ -48,7 +50,13 @@ class WindowActions:
         self._loaded_session = Path(path)
         if background:
             check_header(path)
-            self._replay = SessionLoader(path).start()
+            model = DashboardModel()
+            model.info.update(self.model.info)
+            self.server.apply_references(model.refs)
+            ingestor = Ingestor(model)
+            ingestor.predict_deletion = self.server.deletion_interval
+            self._replay_target = (model, ingestor)
+            self._replay = SessionLoader(path, consume=ingestor.feed_many).start()
             self.replay_progress.setValue(0)
             self.replay_progress.show()
             self.status.setText(f"Reading {Path(path).name}…")
@@ -59,12 +67,13 @@ class WindowActions:
         return n
 
     def _replay_slice(self) -> None:
+        """Timer tick during a background open: progress, and the model swap at the end."""
         loader: SessionLoader | None = getattr(self, "_replay", None)
         if loader is None:
             self._replay_timer.stop()
             return
-        for batch in loader.take(time.monotonic() + REPLAY_SLICE_S):
-            self.ingestor.feed_many(batch)
+        for _ in loader.take(time.monotonic() + REPLAY_SLICE_S):
+            pass  # (batches are ingested on the reader thread)
         if not loader.finished:
             self.replay_progress.setValue(round(loader.fraction * 1000))
             self.status.setText(
@@ -75,16 +84,29 @@ class WindowActions:
         self._replay_timer.stop()
         self._replay = None
         self.replay_progress.hide()
+        self._adopt(*self._replay_target)
+        self._replay_target = None
         if loader.error is not None:
             self.status.setText(f"Could not read all of {loader.path}: {loader.error}")
+            self.redraw()
             self.replay_finished.emit(loader.events)
             return
         self._replay_done(loader.path, loader.events)
 
+    def _adopt(self, model: DashboardModel, ingestor: Ingestor) -> None:
+        """Take over a model filled on the reader thread (the charts keep their reference to self.model)."""
+        version = self.model.version
+        vars(self.model).update(vars(model))
+        self.model.version = max(version, model.version) + 1
+        vars(self.ingestor).update(vars(ingestor))
+        self.ingestor.model = self.model
+        self.lifecycle.item._derived_cache.clear()
+
     def cancel_replay(self) -> None:
-        """Stop a background replay (what was read so far stays in the charts)."""
+        """Stop a background replay (nothing of it is shown)."""
         loader: SessionLoader | None = getattr(self, "_replay", None)
         self._replay = None
+        self._replay_target = None
         if loader is not None:
             loader.cancel()
             self._replay_timer.stop()

@@ -290,19 +290,13 @@ class DeletionPlanner:
         new_chain = not life.gone_inferred and (
             not self._chain or (self._alive_from is not None and life.msn >= self._alive_from)
         )
-        # The batch instant: the gone window's middle, or (a wide window: the first probe of a predicted
-        # window found it already gone) half a probe step before it was seen.
-        t = gone.mid if gone.width <= 1.0 else gone.hi - self.dense_step_s / 2
-        gap = t - self._batches[-1] if self._batches else math.inf
-        new_batch = not life.gone_inferred and gap > (1.0 if new_chain else 3.0)  # chained: slow (throttled)
-        new_chain = new_chain or new_batch
+        t = gone.mid
+        new_batch = not self._batches or t - self._batches[-1] > 1.0
         if new_batch:
             self._batches.append(t)
             self._batch_sizes.append(0)
             self._batch_youngest.append(-math.inf)
             self._batch_widths.append(min(gone.width, 1.0))
-        if not self._batches:
-            return
         self._batch_sizes[-1] += 1
         if not life.initial:
             self._batch_youngest[-1] = max(self._batch_youngest[-1], life.first_seen.mid)

@@ -189,19 +189,24 @@ def test_deletion_planner_period_prior_predicts_second_batch():
     """nginx-rtmp prior: cleaner every 2 x playlist length. One precise batch is enough to predict the next."""
     dp = DeletionPlanner(rate=100, burst=100)
     dp.period_hint = 12.0
-    for msn in (0, 1, 2):
-        dp.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
-    dp.note_probe(20.1, gone=False, msn=3)
-    target = _pending(3)
+    for msn in range(5):  # about a period's worth (12 s / 2 s): a cleaner batch
+        dp.note_gone(_gone(msn, 2.0 * msn - 4, 2.0 * msn + 2, 20.0))
+    dp.note_probe(20.1, gone=False, msn=5)
+    target = _pending(5)
     when, spread = dp.predict(target, now=21.0)
     assert when == pytest.approx(32.0) and spread < 0.2
     at, chosen = dp.next_probe([target], now=21.0)
     assert chosen.msn == 3 and 31.8 < at <= 32.0  # no probe in between
     assert dp.predict(target, now=33.0)[0] == pytest.approx(44.0)  # missed tick: the next one (hint kept)
     without = DeletionPlanner(rate=100, burst=100)
-    for msn in (0, 1, 2):
-        without.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
-    assert without.predict(target, now=21.0)[0] != pytest.approx(32.0)
+    for msn in range(5):
+        without.note_gone(_gone(msn, 2.0 * msn - 4, 2.0 * msn + 2, 20.0))
+    assert without.predict(target, now=21.0) is None or without.predict(target, now=21.0)[0] != pytest.approx(32.0)
+    small = DeletionPlanner(rate=100, burst=100)  # two at once is no 12-s cleaner's batch: hint not used
+    small.period_hint = 12.0
+    for msn in (0, 1):
+        small.note_gone(_gone(msn, 2.0 * msn, 2.0 * msn + 6, 20.0))
+    assert small.predict(target, now=21.0) is None or small.predict(target, now=21.0)[0] != pytest.approx(32.0)
 
 
 def test_budget_bucket_charged_by_reloads_holds_probes_back():
