@@ -41,7 +41,7 @@ from monitor.tracker import GONE_STATUSES, LifecycleTracker
 
 log = logging.getLogger(__name__)
 
-LISTED_PROBE_STEP_S = 2.0  # probe spacing for the oldest *listed* segment when nothing removed is pending
+LISTED_PROBE_STEP_S = 4.0  # probe spacing for the oldest *listed* segment when nothing removed is pending
 MEASURES_EVERY_S = 1.0  # Measures also at this period while the playlist does not change (staleness, Age)
 
 

@@ -15,8 +15,9 @@
   after first appearance, or a fixed lag after leaving the playlist) and probes densely around the
   predicted instant; before it has learned, it probes at a modest rate. A server-specific prior
   (``period_hint``: nginx-rtmp's cleaner runs every 2 × playlist length) predicts the next batch from the
-  first one observed; within a batch it jumps to the expected boundary (the previous batch's size). Token
-  buckets bound the probe rate and, charged by every request of the endpoint, the total rate.
+  first one observed; within a batch it jumps to the expected boundary (the previous batch's size). A
+  token bucket bounds the probe rate; an optional second one, charged by every request of the endpoint
+  (``request_budget_per_s``), bounds its total rate.
 """
 
 from __future__ import annotations
@@ -255,7 +256,7 @@ class DeletionPlanner:
         *,
         rate: float = 1.0,
         burst: float = 60.0,
-        learn_step_s: float = 0.2,
+        learn_step_s: float = 0.25,
         dense_step_s: float = 0.15,
         idle_step_s: float = 2.0,
         limit_s: float = 300.0,

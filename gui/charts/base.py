@@ -141,7 +141,8 @@ class TimeChart(QWidget):
         # (the time axis spaces its labels itself; no SI prefix: it re-renders the label's HTML on every pan)
         self.plot.getAxis("bottom").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
         self.plot.getAxis("left").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
-        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        for name in ("left", "right", "top"):  # hidden axes too: they still follow every range change
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
         self.plot.setMenuEnabled(True)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.vb.setMouseEnabled(x=True, y=False)

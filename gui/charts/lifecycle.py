@@ -231,6 +231,8 @@ class LifecycleChart(TimeChart):
         super().__init__("Segment lifecycle", "media sequence", model, theme, show_title=True, in_plot_legend=True)
         self.legend.setOffset((60, 4))
         self.plot.setAxisItems({"left": SequenceAxis(model)})
+        for name in ("right", "top"):
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
         self.plot.setLabel("left", "segment (media sequence)")
         self.plot.getAxis("left").setWidth(70)
         self.plot.getAxis("left").setStyle(maxTickLevel=1, hideOverlappingLabels=False)

@@ -44,9 +44,12 @@ def test_live_stream_lifecycles_and_session_roundtrip(tmp_path):
         mon, events = run_monitor(url, 6.0, record_path=record, probe_rate_per_s=20)
     lives = [lf for lf in mon.lifecycles().values() if not lf.initial and not lf.missed]
     assert len(lives) >= 8
-    for lf in lives:  # first seen close to the scripted arrival
+    delays = []
+    for lf in lives:  # first seen close to the scripted arrival (TD 1 s: the RFC rule would take up to 1 s)
         true = stream.t0 + (lf.msn - stream.window + 1) * stream.interval
-        assert true - 0.02 <= lf.first_seen.hi <= true + 0.2, (lf.msn, lf.first_seen.hi - true)
+        assert true - 0.02 <= lf.first_seen.hi <= true + 0.4, (lf.msn, lf.first_seen.hi - true)
+        delays.append(lf.first_seen.hi - true)
+    assert sorted(delays)[len(delays) // 2] < 0.15, delays  # typically within a poll step (2 cores, shared)
     gone = sorted((lf for lf in lives if lf.gone is not None), key=lambda lf: lf.msn)
     assert len(gone) >= 5, "deletion probing found too little"
     late = []
