@@ -122,7 +122,9 @@ class PlaylistWatcher:
             return self._fixed_interval
         if view.status != 200 or not view.target_duration_s:
             return 1.0
-        return min(1.0, max(0.25, view.target_duration_s / 4))
+        # half a target duration: the first-seen times only feed the ±1 s estimate and the liveness checks
+        # (patience ≥ 6 s), and each poll costs a few ms of CPU (requests + m3u8 parsing)
+        return min(1.0, max(0.5, view.target_duration_s / 2))
 
     def _run(self) -> None:
         session = requests.Session()
