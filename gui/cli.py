@@ -67,9 +67,27 @@ def parse_settings(pairs: list[str]) -> dict[str, object]:
     return out
 
 
+NO_DISPLAY_MESSAGE = (
+    "hlsmon: no display to open the window on (DISPLAY is not set).\n"
+    "  Run it in a desktop session, or over SSH with X forwarding (ssh -X), or without a window:\n"
+    "  hlsmon probe URL    (headless monitoring; hlsmon lab starts the local stack)"
+)
+
+
+def has_display() -> bool:
+    """On Linux the window needs X11 (or XWayland); Qt would abort with a misleading xcb message."""
+    if not sys.platform.startswith("linux"):
+        return True
+    platform = os.environ.get("QT_QPA_PLATFORM", "xcb")
+    return platform not in ("xcb", "wayland") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(args: argparse.Namespace) -> int:
     if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "xcb"  # libVLC embedding needs X11
+    if not has_display():
+        sys.stderr.write(NO_DISPLAY_MESSAGE + "\n")
+        return 2
     from PySide6.QtWidgets import QApplication
 
     from gui.app import build_window

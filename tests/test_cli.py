@@ -26,3 +26,14 @@ def test_no_command_means_the_window() -> None:
 def test_explicit_command_is_kept() -> None:
     assert main._with_default_command(["probe", "http://h/x.m3u8"]) == ["probe", "http://h/x.m3u8"]
     assert main._with_default_command(["--help"]) == ["--help"]
+
+
+def test_window_without_a_display_explains_what_to_do_instead() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "main.py", "http://127.0.0.1:9/x.m3u8"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 2
+    assert "hlsmon probe URL" in result.stderr
