@@ -29,7 +29,7 @@ VIDEO_SIZE = (640, 360)  # the lab's picture size: no scaling in either player
 sys.path.insert(0, str(ROOT))
 
 
-def child_bare(url: str, seconds: float) -> None:
+def child_bare(url: str, seconds: float, options: tuple[str, ...] = ()) -> None:
     """python-vlc in a plain native Qt widget of the same size as hlsmon's video surface (same vout work)."""
     import vlc
     from PySide6.QtCore import Qt, QTimer
@@ -40,7 +40,7 @@ def child_bare(url: str, seconds: float) -> None:
     window.setAttribute(Qt.WidgetAttribute.WA_NativeWindow, True)
     window.resize(*VIDEO_SIZE)
     window.show()
-    instance = vlc.Instance(["--aout=adummy", "--no-osd"])
+    instance = vlc.Instance(["--aout=adummy", "--no-osd", *options])
     player = instance.media_player_new()
     media = instance.media_new(url)
     player.set_media(media)
@@ -150,12 +150,19 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=30.0, help="s before measuring (live-edge catch-up done)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-monitor", action="store_true", help="hlsmon child without the monitoring core")
+    parser.add_argument(
+        "--bare-option",
+        action="append",
+        default=[],
+        help="libVLC option for the bare player, e.g. --bare-option=--no-ts-trust-pcr (what hlsmon sets: then "
+        "both decode and show every frame instead of the bare player stuttering on nginx-rtmp streams)",
+    )
     parser.add_argument("--snapshot-hz", type=float, default=3.0, help="hlsmon child's strip snapshots per second")
     parser.add_argument("--locked-hz", type=float, default=1.0, help="snapshot rate once latency is steady (0: off)")
     parser.add_argument("--snapshot-width", type=int, default=320, help="snapshot width in px (0: source size)")
     args = parser.parse_args()
     if args.child == "bare":
-        child_bare(args.url, args.seconds)
+        child_bare(args.url, args.seconds, tuple(args.bare_option))
         return 0
     if args.child == "hlsmon":
         child_hlsmon(
@@ -185,7 +192,8 @@ def main() -> int:
                         + ("--snapshot-width", str(args.snapshot_width))
                         + (("--no-monitor",) if args.no_monitor else ())
                     )
-                    result = measure(kind, url, args.seconds, args.warmup, extra if kind == "hlsmon" else ())
+                    bare_extra = tuple(f"--bare-option={o}" for o in args.bare_option)
+                    result = measure(kind, url, args.seconds, args.warmup, extra if kind == "hlsmon" else bare_extra)
                     results[kind].append(result)
                     sys.stdout.write(json.dumps(result) + "\n")
                     sys.stdout.flush()
@@ -198,6 +206,7 @@ def main() -> int:
         "hlsmon_rss_mb": statistics.median(r["rss_mb"] for r in results["hlsmon"]),
         "bare_rss_mb": statistics.median(r["rss_mb"] for r in results["bare"]),
         "rounds": args.rounds,
+        "bare_options": args.bare_option,
         "seconds": args.seconds,
     }
     summary["target_met"] = (

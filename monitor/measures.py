@@ -16,9 +16,10 @@ def _median(values) -> float | None:
 class MeasureAggregator:
     """Keeps running statistics for one endpoint and builds :class:`Measures` on demand."""
 
-    def __init__(self, endpoint: str, start_mono: float) -> None:
+    def __init__(self, endpoint: str, start_mono: float, arrival_step_s: float = float("inf")) -> None:
         self.endpoint = endpoint
         self.start = start_mono
+        self.arrival_step_s = arrival_step_s  # see Window.estimate (inf: the middle of the window)
         self.requests = 0
         self._arrivals: deque[float] = deque(maxlen=200)
         self._interarrivals: deque[float] = deque(maxlen=200)
@@ -43,9 +44,10 @@ class MeasureAggregator:
                 continue
             self._seen += 1
             if not life.initial:
+                arrival = life.first_seen.estimate(self.arrival_step_s)
                 if self._arrivals:
-                    self._interarrivals.append(life.first_seen.mid - self._arrivals[-1])
-                self._arrivals.append(life.first_seen.mid)
+                    self._interarrivals.append(arrival - self._arrivals[-1])
+                self._arrivals.append(arrival)
             if snap.target_duration:
                 over = life.extinf - snap.target_duration
                 if self._max_overrun is None or over > self._max_overrun:

@@ -110,7 +110,9 @@ class EndpointPoller:
         )
         self.tracker = LifecycleTracker(self.name)
         self.checker = EndpointChecker(self.name, self._now, is_cdn=endpoint.reference is not None)
-        self.measures = MeasureAggregator(self.name, now)
+        # fast strategy: first-seen windows opened by a long-past reload end within a step of the arrival
+        self.arrival_step_s = config.dense_step_s if config.strategy != "rfc" else math.inf
+        self.measures = MeasureAggregator(self.name, now, self.arrival_step_s)
         self.state = EndpointState.STARTING
         self.last_snapshot: PlaylistSnapshot | None = None
         self._head_ok = True
@@ -383,7 +385,8 @@ class EndpointPoller:
         for key, window in sorted(self._pending_propagation.items()):
             origin = self.shared.lookup(ref, key[1], key[0])
             if origin is not None:
-                self.measures.on_propagation(window.mid - origin.mid)
+                step = self.arrival_step_s
+                self.measures.on_propagation(window.estimate(step) - origin.estimate(step))
                 del self._pending_propagation[key]
             elif window.hi < self.clock.mono() - 60.0:
                 del self._pending_propagation[key]  # never listed by the reference

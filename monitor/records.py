@@ -120,6 +120,13 @@ class Window:
     def width(self) -> float:
         return self.hi - self.lo
 
+    def estimate(self, step: float) -> float:
+        """Best single instant for a first-seen window of the fast poller. Its first reload of a window
+        goes out one ``step`` after the earliest expected arrival, so a window opened by the previous
+        (long past) reload most likely ends within a step of the arrival: ``hi − step/2``. Narrow
+        windows (bracketed by dense reloads): the middle."""
+        return max(self.mid, self.hi - step / 2)
+
 
 @dataclass(frozen=True, kw_only=True)
 class RequestRecord:

@@ -256,6 +256,7 @@ class LatencyMeter:
         self._recent.append(sample.latency_s)
         with self._lock:
             self._samples.append(sample)
+        self._decoded += 1  # after the append: a count seen by another thread is in samples()
         if self._on_sample is not None:
             self._on_sample(sample)
         return sample
@@ -280,7 +281,6 @@ class LatencyMeter:
         latency = self._clock.latency(shown, reading.epoch_ms)
         if latency is None:
             return None
-        self._decoded += 1
         return LatencySample(
             t_mono=m_req + (shown - t_req),
             t_wall=datetime.fromtimestamp(shown, tz=UTC),

@@ -269,6 +269,7 @@ class VlcPlayer:
         self._controller = LiveEdgeController(live_edge)
         self._health = PlayerHealth(t_mono=time.monotonic(), state="idle")
         self._estimate: LatencySample | None = None
+        self._measured_cache: tuple[int, LatencySummary] | None = None  # (decoded count, summary)
         self._url: str | None = None
         self._wait_for_live = wait_for_live
         self._playing = False  # libVLC has a media playing (or starting)
@@ -330,11 +331,15 @@ class VlcPlayer:
             return self._health
 
     def latency(self) -> LatencyStatus:
-        strip = self._meter.samples() if self._meter else []
         latest = self._latest_latency(time.monotonic())
+        decoded = self._meter.decoded if self._meter else 0
+        cached = self._measured_cache
+        if cached is None or cached[0] != decoded:  # the GUI polls at 4 Hz: summarise only new data
+            strip = self._meter.samples() if self._meter else []
+            cached = self._measured_cache = (decoded, summarize([s.latency_s for s in strip]))
         return LatencyStatus(
             latest=latest,
-            measured=summarize([s.latency_s for s in strip]),
+            measured=cached[1],
             snapshots=self._meter.attempts if self._meter else 0,
             decoded=self._meter.decoded if self._meter else 0,
         )

@@ -251,3 +251,10 @@ def test_shifted_first_poll_saves_requests_without_late_detection():
     assert steady[int(0.95 * (len(steady) - 1))] <= 0.085
     assert shifted < 0.8 * bracketing
     assert shifted / 120.0 < 1.0
+
+
+def test_window_estimate_for_wide_first_seen_windows():
+    narrow, wide = window(10.0, 10.06), window(8.0, 10.06)
+    assert narrow.estimate(0.06) == pytest.approx(narrow.mid)  # bracketed: the middle
+    assert wide.estimate(0.06) == pytest.approx(10.03)  # opened by a long-past reload: within a step of hi
+    assert wide.estimate(float("inf")) == pytest.approx(wide.mid)  # RFC poller: no such knowledge
