@@ -13,6 +13,7 @@ from monitor.records import (
     Alert,
     EndpointStatus,
     Measures,
+    MonitorConfig,
     PlaylistSnapshot,
     RequestKind,
     RequestRecord,
@@ -39,8 +40,9 @@ def _win(w: Window | None) -> tuple[float, float]:
 class Ingestor:
     """Feeds events into a model and keeps what the window needs besides the charts."""
 
-    def __init__(self, model: DashboardModel) -> None:
+    def __init__(self, model: DashboardModel, arrival_step_s: float = MonitorConfig.dense_step_s) -> None:
         self.model = model
+        self.arrival_step_s = arrival_step_s  # best instant inside a first-seen window (Window.estimate)
         self.predict_deletion: DeletionPredictor | None = None
         self.snapshots: dict[str, PlaylistSnapshot] = {}
         self.playlist_headers: dict[str, Mapping[str, str]] = {}
@@ -104,10 +106,11 @@ class Ingestor:
             pred_hi=pred[1] if pred else None,
         )
         if is_new and not lc.missed:
-            self._new_segment(lc, ts(lc.first_seen.mid_utc))
+            self._new_segment(lc, ts(lc.first_seen.estimate_utc(self.arrival_step_s)))
         if lc.size and lc.extinf > 0 and lc.endpoint == "origin" and lc.msn not in self._sized:
             self._sized.add(lc.msn)
-            self.model.add_point("health.bitrate", ts(lc.first_seen.mid_utc), lc.size * 8 / lc.extinf / 1000)
+            arrival = ts(lc.first_seen.estimate_utc(self.arrival_step_s))
+            self.model.add_point("health.bitrate", arrival, lc.size * 8 / lc.extinf / 1000)
 
     def _new_segment(self, lc: SegmentLifecycle, t: float) -> None:
         ep = lc.endpoint

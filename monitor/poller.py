@@ -111,7 +111,7 @@ class EndpointPoller:
         self.tracker = LifecycleTracker(self.name)
         self.checker = EndpointChecker(self.name, self._now, is_cdn=endpoint.reference is not None)
         # fast strategy: first-seen windows opened by a long-past reload end within a step of the arrival
-        self.arrival_step_s = config.dense_step_s if config.strategy != "rfc" else math.inf
+        self.arrival_step_s = config.arrival_step_s
         self.measures = MeasureAggregator(self.name, now, self.arrival_step_s)
         self.state = EndpointState.STARTING
         self.last_snapshot: PlaylistSnapshot | None = None

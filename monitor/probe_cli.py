@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
+import math
 import signal
 import statistics
 import sys
@@ -219,7 +220,11 @@ class ProbeState:
         lifecycles = list(monitor.lifecycles().values())
         for name in sorted({lf.endpoint for lf in lifecycles} | set(self.states)):
             lines += _endpoint_summary(
-                name, [lf for lf in lifecycles if lf.endpoint == name], self.measures.get(name), self.states.get(name)
+                name,
+                [lf for lf in lifecycles if lf.endpoint == name],
+                self.measures.get(name),
+                self.states.get(name),
+                monitor.config.arrival_step_s,
             )
         for name, vl in self.variants.items():
             lines.append(f"{name}: master playlist with {len(vl.variants)} variant(s):")
@@ -255,10 +260,12 @@ def _stats(values: list[float]) -> str:
     return f"median {med:.2f} s, min {vals[0]:.2f}, max {vals[-1]:.2f}, p95 {p95:.2f} (n={len(vals)})"
 
 
-def _endpoint_summary(name: str, lifecycles: list, measures, state: str | None) -> list[str]:
+def _endpoint_summary(
+    name: str, lifecycles: list, measures, state: str | None, arrival_step_s: float = math.inf
+) -> list[str]:
     real = sorted((lf for lf in lifecycles if not lf.missed), key=lambda lf: (lf.generation, lf.msn))
     fresh = [lf for lf in real if not lf.initial]
-    arrivals = [lf.first_seen.mid for lf in fresh]
+    arrivals = [lf.first_seen.estimate(arrival_step_s) for lf in fresh]
     inter = [b - a for a, b in itertools.pairwise(arrivals) if b > a]
     gone = [lf for lf in real if lf.gone is not None]
     lags = [lf.deletion_lag_s for lf in gone if lf.deletion_lag_s is not None]

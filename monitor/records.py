@@ -43,9 +43,10 @@ A session file read back with ``monitor.session.read_session(path)`` yields the 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 FORMAT_VERSION = 1
@@ -126,6 +127,10 @@ class Window:
         (long past) reload most likely ends within a step of the arrival: ``hi − step/2``. Narrow
         windows (bracketed by dense reloads): the middle."""
         return max(self.mid, self.hi - step / 2)
+
+    def estimate_utc(self, step: float) -> datetime:
+        """:meth:`estimate` on the UTC clock."""
+        return self.hi_utc - timedelta(seconds=self.hi - self.estimate(step))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -366,6 +371,11 @@ class MonitorConfig:
     max_playlist_bytes: int = 4_000_000
     user_agent: str = "hlsmon/0.1"
     extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def arrival_step_s(self) -> float:
+        """The step for :meth:`Window.estimate` of first-seen windows (inf: the middle, for the RFC poller)."""
+        return self.dense_step_s if self.strategy != "rfc" else math.inf
 
 
 def utc_now() -> datetime:
