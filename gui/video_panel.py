@@ -63,7 +63,7 @@ class VideoPanel(QWidget):
         parent: QWidget | None = None,
         *,
         live_edge: LiveEdgeConfig | None = None,
-        audio: bool = True,
+        audio: bool | None = None,  # None: only when a sound device or server exists
         show_status: bool = True,
         player_options: tuple[str, ...] = (),
         snapshot_hz: float = 3.0,

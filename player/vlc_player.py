@@ -29,6 +29,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import logging
+import os
 import queue
 import sys
 import threading
@@ -65,6 +66,18 @@ LOST_GRACE_S = 3.0  # a playlist failing this long (404, unreachable, ended) sto
 
 _vlc: ModuleType | None = None
 _import_error: str | None = None
+
+
+def audio_output_available() -> bool:
+    """Is there a sound device or server? Without one libVLC logs thousands of ALSA errors a minute."""
+    if not sys.platform.startswith("linux"):
+        return True
+    runtime = os.environ.get("XDG_RUNTIME_DIR", f"/run/user/{os.getuid()}")
+    sockets = (Path(runtime) / "pulse" / "native", Path(runtime) / "pipewire-0")
+    if os.environ.get("PULSE_SERVER") or any(s.exists() for s in sockets):
+        return True
+    snd = Path("/dev/snd")
+    return snd.is_dir() and any(p.name.startswith("pcm") for p in snd.iterdir())
 
 
 def _load_vlc() -> ModuleType | None:
@@ -232,7 +245,7 @@ class VlcPlayer:
         snapshot_hz: float = 3.0,
         snapshot_locked_hz: float | None = 1.0,
         snapshot_width: int = 320,
-        audio: bool = True,
+        audio: bool | None = None,
         wait_for_live: bool = True,
         keep_log_lines: int = 400,
         trust_pcr: bool = False,
@@ -242,6 +255,8 @@ class VlcPlayer:
             raise RuntimeError(f"libVLC is not available ({_import_error}). {install_hint()}")
         self._vlc = vlc
         _x_init_threads()
+        if audio is None:
+            audio = audio_output_available()
         args = [*BASE_OPTIONS, *([] if trust_pcr else [NO_TRUST_PCR]), *([] if audio else ["--aout=adummy"]), *options]
         self._instance = vlc.Instance(args)
         if self._instance is None:
