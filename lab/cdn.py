@@ -21,7 +21,7 @@ import requests
 
 from lab.cdn_policy import behaviours
 from lab.netutil import LOOPBACK, http_ok, pick_port
-from lab.process import ManagedProcess, ProcessFailed, wait_until
+from lab.process import ManagedProcess, ProcessFailed, ProcessService, wait_until
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _varnishd() -> str:
     return shutil.which("varnishd") or "/usr/sbin/varnishd"
 
 
-class CdnEdge:
+class CdnEdge(ProcessService):
     """One Varnish edge ("POP") in front of ``http://127.0.0.1:<origin_port>``."""
 
     def __init__(
@@ -155,17 +155,3 @@ class CdnEdge:
             raise ProcessFailed(f"varnishd did not answer in {timeout:.0f} s; see {self.process.log_path}")
         log.info("CDN edge (%s) on %s -> origin port %d", self.policy, self.base_url, self.origin_port)
         return self
-
-    def check_alive(self) -> None:
-        if self.process is not None:
-            self.process.check_alive()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-
-    def __enter__(self) -> CdnEdge:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

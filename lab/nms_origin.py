@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.netutil import LOOPBACK, pick_port, port_open
-from lab.process import ManagedProcess, ProcessFailed, wait_until
+from lab.process import ManagedProcess, ProcessFailed, ProcessService, wait_until
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class NmsSettings:
     ffmpeg: str = "ffmpeg"
 
 
-class NmsOrigin:
+class NmsOrigin(ProcessService):
     """One Node-Media-Server process; ``start()`` waits until both ports answer."""
 
     def __init__(self, workdir: Path, settings: NmsSettings | None = None) -> None:
@@ -111,17 +111,3 @@ class NmsOrigin:
             raise ProcessFailed(f"Node-Media-Server did not open its ports in {timeout:.0f} s")
         log.info("NMS origin: rtmp %d, http %d, media %s", self.rtmp_port, self.http_port, self.media_root)
         return self
-
-    def check_alive(self) -> None:
-        if self.process is not None:
-            self.process.check_alive()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-
-    def __enter__(self) -> NmsOrigin:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Self
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,29 @@ class ManagedProcess:
         assert self.popen is not None
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, sig)
+
+
+class ProcessService:
+    """A lab server made of one ``ManagedProcess``: subclasses set ``self.process`` in ``start()``."""
+
+    process: ManagedProcess | None = None
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def check_alive(self) -> None:
+        if self.process is not None:
+            self.process.check_alive()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1, processes: Sequence[ManagedProcess] = ()) -> bool:
