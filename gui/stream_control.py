@@ -102,8 +102,8 @@ class LabControl(QObject):
         self._thread.start()
 
     def _run(self) -> None:
-        """Starts the lab, then stays alive until stop(): the lab's children get PDEATHSIG when the
-        *thread* that started them ends, so the same thread must live as long as the lab and stop it."""
+        """Starts the lab, then waits until stop() and stops it here, so the slow start and stop of the
+        servers never run on the GUI thread (lab/process.py forks every child from its own long-lived thread)."""
         lab = None
         try:
             lab = self._start_lab(self.overrides)

@@ -125,8 +125,8 @@ class _FfmpegCell:
 class _Holder:
     """Start something in its own thread and keep that thread alive until ``release()``.
 
-    lab.process children die with the *thread* that started them (PR_SET_PDEATHSIG is per thread), so
-    parts started in parallel must be started from threads that outlive them.
+    Lets the parts of one matrix start in parallel (lab/process.py forks every child from its own
+    long-lived thread, so the holder thread's lifetime no longer matters to the children).
     """
 
     def __init__(self, start: Callable[[], object], name: str) -> None:

@@ -152,7 +152,7 @@ def stories(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Story]:
     if not shutil.which(nginx_binary()) or not shutil.which("ffmpeg"):
         pytest.skip("nginx and ffmpeg are needed")
     dirs = {name: tmp_path_factory.mktemp(name) for name in ("nginx-stop", "nms-stop")}
-    # each story starts and stops its own processes in its own (live) thread: see PR_SET_PDEATHSIG
+    # each story starts and stops its own processes in its own thread, in parallel
     with ThreadPoolExecutor(2) as pool:
         nginx = pool.submit(nginx_story, dirs["nginx-stop"])
         nms = pool.submit(nms_story, dirs["nms-stop"])
