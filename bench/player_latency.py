@@ -3,9 +3,13 @@
 For each fragment length (1 s and 2 s by default) one lab is started (nginx-rtmp, publisher with the clock
 strip, playlist = ``--segments`` fragments) and played twice with real libVLC under the current X display:
 
-1. ``vlc-default``: libVLC as it starts (live-edge control off), measured for ``--seconds``;
-2. ``hlsmon``: the live-edge controller on (automatic target); measured for ``--seconds`` once it has
-   converged (first "holding", or after ``--converge-max`` s), convergence time reported separately.
+1. ``vlc-default``: libVLC's own HLS client as it starts (no feed, no live-edge control), measured for
+   ``--seconds``;
+2. ``hlsmon``: the live-edge feed (``player/edge_feed.py``: hlsmon fetches the segments and hands VLC one
+   TS) and the live-edge controller (automatic target); measured for ``--seconds`` once it has converged
+   (first "holding", or after ``--converge-max`` s), convergence time reported separately;
+3. with ``--with-vlc-hls-control``: the controller on VLC's own HLS client (the approach before the feed).
+
 
 Latency comes from the clock strip in real snapshots (3 Hz). Printed per run, then the last line is a
 JSON list, one object per fragment length. Run under a display, e.g.::
@@ -27,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lab.stack import Lab, LabConfig
+from player.edge_feed import EdgeFeedConfig, EdgeFeedStats
 from player.latency import summarize
 from player.live_edge import LiveEdgeConfig
 from player.vlc_player import VlcPlayer, is_available
@@ -43,10 +48,23 @@ def _wait(predicate, timeout: float, step: float = 0.1) -> bool:
     return False
 
 
-def measure(url: str, *, live_edge: bool, seconds: float, converge_max: float, options: list[str]) -> dict:
-    # vlc-default: libVLC exactly as it comes (trusts the stream PCR, no live-edge control); hlsmon: ours
+def measure(
+    url: str,
+    *,
+    live_edge: bool,
+    seconds: float,
+    converge_max: float,
+    options: list[str],
+    feed: bool = True,
+    target_s: float | None = None,
+) -> dict:
+    # vlc-default: libVLC exactly as it comes (trusts the stream PCR, no feed, no live-edge control); hlsmon: ours
     player = VlcPlayer(
-        audio=False, live_edge=LiveEdgeConfig(enabled=live_edge), options=options, trust_pcr=not live_edge
+        audio=False,
+        live_edge=LiveEdgeConfig(enabled=live_edge, target_s=target_s),
+        options=options,
+        trust_pcr=not live_edge,
+        edge_feed=EdgeFeedConfig() if live_edge and feed else None,
     )
     try:
         t_play = time.monotonic()
@@ -87,9 +105,22 @@ def measure(url: str, *, live_edge: bool, seconds: float, converge_max: float, o
             "target_s": _r(edge.target_s),
             "seeks": edge.seeks,
             "final_rate": edge.rate,
+            "feed": _feed_summary(player.edge_feed_stats()),
         }
     finally:
         player.close()
+
+
+def _feed_summary(stats: EdgeFeedStats | None) -> dict | None:
+    if stats is None:
+        return None
+    return {
+        "mode": stats.mode,
+        "connections": stats.requests,
+        "origin_playlist_fetches": stats.origin_fetches,
+        "segments_fed": stats.segments_fed,
+        "segments_skipped": stats.segments_skipped,
+    }
 
 
 def _r(value: float | None) -> float | None:
@@ -103,6 +134,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="measured seconds per mode (default 60)")
     parser.add_argument("--converge-max", type=float, default=45.0)
     parser.add_argument("--vlc-option", action="append", default=[], help="extra libVLC option (both modes)")
+    parser.add_argument(
+        "--with-vlc-hls-control",
+        action="store_true",
+        help="also measure the live-edge controller on VLC's own HLS client (no feed), the pre-feed approach",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(
@@ -136,6 +172,17 @@ def main() -> int:
                 )
                 sys.stdout.write(f"fragment {fragment:g} s hlsmon: {json.dumps(ours)}\n")
                 sys.stdout.flush()
+                if args.with_vlc_hls_control:
+                    direct = measure(
+                        lab.playlist_url,
+                        live_edge=True,
+                        seconds=args.seconds,
+                        converge_max=args.converge_max,
+                        options=args.vlc_option,
+                        feed=False,
+                    )
+                    sys.stdout.write(f"fragment {fragment:g} s hlsmon-without-feed: {json.dumps(direct)}\n")
+                    sys.stdout.flush()
         p50 = ours.get("g2g_p50_s")
         vlc_p50 = default.get("g2g_p50_s")
         results.append(

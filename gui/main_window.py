@@ -111,7 +111,7 @@ class MainWindow(WindowActions, QMainWindow):
             chart.user_moved.connect(self._on_user_moved)
             chart.x_range_changed.connect(self._on_chart_x_range_changed)
 
-        self.video = make_video_panel(with_player)
+        self.video = make_video_panel(with_player, self.settings)
         self.profile = ProfilePanel()
         self.profile.changed.connect(self._on_profile_changed)
         self.profile.what_if_requested.connect(self.show_what_if)

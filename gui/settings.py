@@ -39,6 +39,8 @@ OPTIONS: dict[str, Option] = {
         Option("settings/record_dir", "", str, "folder for session files (empty: user data dir)"),
         Option("settings/download_segments", False, bool, "download each new segment (bitrate, TTFB)"),
         Option("settings/notify", True, bool, "tray notification when a stream goes live or ends"),
+        Option("settings/player_target_s", 0.0, float, "player's live-edge target latency (0 = automatic)"),
+        Option("settings/player_path", "feed", str, "feed (hlsmon's live-edge feed) | vlc (VLC's own HLS client)"),
         Option("settings/stream_server", "rtmp://127.0.0.1/live", str, "stream-key helper: server"),
         Option("settings/stream_http", "http://127.0.0.1:8080/hls", str, "stream-key helper: HLS base"),
         Option("settings/stream_key", "test", str, "stream-key helper: key"),

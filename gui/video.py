@@ -11,6 +11,8 @@ import logging
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from gui.settings import Settings
+
 log = logging.getLogger(__name__)
 
 HEALTH_KEYS = {  # VideoPanel/VlcPlayer health attribute → chart series
@@ -102,7 +104,7 @@ class PlayerDock(QWidget):
         return out
 
 
-def make_video_panel(with_player: bool) -> PlayerDock:
+def make_video_panel(with_player: bool, settings: Settings | None = None) -> PlayerDock:
     if not with_player:
         return PlayerDock(None, "Player disabled (--no-player): monitoring only.")
     try:
@@ -110,7 +112,7 @@ def make_video_panel(with_player: bool) -> PlayerDock:
     except ImportError as exc:
         return PlayerDock(None, f"The player is not available in this build ({exc}).")
     try:
-        return PlayerDock(VideoPanel())  # without libVLC the panel shows the install hint itself
+        return PlayerDock(VideoPanel(settings=settings))  # without libVLC the panel shows the install hint itself
     except Exception as exc:
         log.warning("video panel failed: %s", exc)
         return PlayerDock(None, f"libVLC could not start: {exc}\nInstall VLC (libvlc) to see the picture.")

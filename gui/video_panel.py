@@ -9,6 +9,10 @@ under it (hide it with ``show_status=False``).
 
 Shutdown: call ``close_player()`` (also done in ``closeEvent``) before the window is destroyed; it stops
 the timer, then the player (stop → detach → log_unset → release), while the native window still exists.
+
+Under the status line a row of two controls: the live-edge **target** (``auto`` or seconds) and the
+**path** the video takes: hlsmon's live-edge feed (lowest latency) or VLC's own HLS client (what a VLC
+viewer of this stream gets). Both are kept in the user's settings when a ``Settings`` is given.
 """
 
 from __future__ import annotations
@@ -18,8 +22,19 @@ import os
 import sys
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
+from gui.settings import Settings
+from player.edge_feed import DEFAULT_CONFIG as FEED_CONFIG
 from player.health import PlayerHealth
 from player.live_edge import LiveEdgeConfig, LiveEdgeStatus
 from player.vlc_player import LatencyStatus, VlcPlayer, install_hint, is_available
@@ -27,6 +42,12 @@ from player.vlc_player import LatencyStatus, VlcPlayer, install_hint, is_availab
 log = logging.getLogger(__name__)
 
 POLL_MS = 250
+PATHS = (  # (settings value, label, tooltip)
+    ("feed", "hlsmon live-edge feed", "hlsmon fetches each segment as soon as it is listed and streams it to libVLC: "
+     "about one segment + 1 s behind live"),
+    ("vlc", "VLC's own HLS client", "libVLC fetches the playlist itself, as the VLC application does: "
+     "at least two segments behind live, more at start"),
+)
 
 
 def default_qt_platform() -> None:
@@ -69,8 +90,10 @@ class VideoPanel(QWidget):
         snapshot_hz: float = 3.0,
         snapshot_locked_hz: float | None = 1.0,
         snapshot_width: int = 320,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(parent)
+        self._settings = settings
         self._player: VlcPlayer | None = None
         self._bound = False
         self._pending_url: str | None = None
@@ -97,7 +120,11 @@ class VideoPanel(QWidget):
                 snapshot_hz=snapshot_hz or 3.0,
                 snapshot_locked_hz=snapshot_locked_hz,
                 snapshot_width=snapshot_width,
+                edge_feed=FEED_CONFIG if self._preference("settings/player_path", "feed") == "feed" else None,
             )
+            target = float(self._preference("settings/player_target_s", 0.0) or 0.0)
+            if live_edge is None and target > 0:
+                self._player.set_target_latency(target)
             self.status_label.setText("idle")
         else:
             self.surface = QLabel(install_hint(), self)
@@ -106,9 +133,55 @@ class VideoPanel(QWidget):
             self.status_label.setText("playback unavailable: monitoring only")
         layout.addWidget(self.surface, 1)
         layout.addWidget(self.status_label)
+        self.controls = self._make_controls()
+        self.controls.setVisible(show_status and self._player is not None)
+        layout.addWidget(self.controls)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
+
+    def _preference(self, key: str, default: object) -> object:
+        return self._settings.get(key) if self._settings is not None else default
+
+    def _make_controls(self) -> QWidget:
+        row = QWidget(self)
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.target_spin = QDoubleSpinBox(row)
+        self.target_spin.setRange(0.0, 60.0)
+        self.target_spin.setSingleStep(0.5)
+        self.target_spin.setDecimals(1)
+        self.target_spin.setSuffix(" s")
+        self.target_spin.setSpecialValueText("auto")  # 0: closest to live without stalling
+        self.target_spin.setToolTip("Latency the player holds: auto = as close to live as the stream allows")
+        self.target_spin.setValue(float(self._preference("settings/player_target_s", 0.0) or 0.0))
+        self.target_spin.valueChanged.connect(self._on_target_changed)
+        self.path_combo = QComboBox(row)
+        for value, label, tip in PATHS:
+            self.path_combo.addItem(label, value)
+            self.path_combo.setItemData(self.path_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        index = self.path_combo.findData(self._preference("settings/player_path", "feed"))
+        self.path_combo.setCurrentIndex(max(0, index))
+        self.path_combo.currentIndexChanged.connect(self._on_path_changed)
+        box.addWidget(QLabel("Target latency", row))
+        box.addWidget(self.target_spin)
+        box.addSpacing(12)
+        box.addWidget(QLabel("Video via", row))
+        box.addWidget(self.path_combo)
+        box.addStretch(1)
+        return row
+
+    def _on_target_changed(self, value: float) -> None:
+        self.set_target_latency(value if value > 0 else None)
+        if self._settings is not None:
+            self._settings.set("settings/player_target_s", float(value))
+
+    def _on_path_changed(self, _index: int) -> None:
+        value = self.path_combo.currentData()
+        if self._player is not None:
+            self._player.set_edge_feed(FEED_CONFIG if value == "feed" else None)
+        if self._settings is not None:
+            self._settings.set("settings/player_path", value)
 
     # --- API for the main window ------------------------------------------------------------------
     @property

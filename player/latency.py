@@ -92,15 +92,16 @@ def estimate_latency(
     remaining_s: float,
     newest_first_seen: float | None,
     newest_end_pdt: datetime | None,
+    demux_lead_s: float = VLC_DEMUX_LEAD_S,
 ) -> tuple[float, str] | None:
     """Latency from the playlist and VLC's position: ``(seconds, source)`` or None.
 
     ``remaining_s`` is how far VLC's demux position is from the end of its window
-    (``length * (1 - position)``); the picture is about ``VLC_DEMUX_LEAD_S`` behind that. The window end is
-    placed in wall time by the newest segment's program date-time when tagged, else by when this process
+    (``length * (1 - position)``); the picture is about ``demux_lead_s`` (VLC's PTS delay) behind that. The
+    window end is placed in wall time by the newest segment's program date-time when tagged, else by when this process
     first saw it appear (minus the publish delay). Good to about ±1 s (libvlc.md §2).
     """
-    behind_end = remaining_s + VLC_DEMUX_LEAD_S
+    behind_end = remaining_s + demux_lead_s
     if newest_end_pdt is not None:
         return behind_end + (now_wall - newest_end_pdt.timestamp()), SOURCE_PDT
     if newest_first_seen is not None:

@@ -4,12 +4,15 @@ libVLC 3 never chases the live edge and ignores the caching options for HLS (lib
 inside the live window and a temporary rate increase both work after start. The controller is pure logic
 (injected time): fed with latency values, it returns ``Command``s the player applies from its own thread.
 
-* Target: user-set seconds, or automatic: ``2 × fragment + AUTO_MARGIN_S`` (a segment exists only once
-  complete, VLC learns of it at its next playlist refresh, up to one target duration later, and keeps
-  ~1 s of PTS delay), raised by ``STALL_STEP_S`` after each rebuffer or freeze that happens near the
-  target ("as close as the stream allows without stalling"). Measured floors on the lab (nginx-rtmp,
-  10-entry playlist, 2 shared cores): ~2.5-3 s with 1 s fragments, ~4.5-5 s with 2 s fragments; below
-  that VLC 3 stalls with "PCR is called too late".
+* Target: user-set seconds, or automatic, raised by ``STALL_STEP_S`` after each rebuffer or freeze that
+  happens near the target ("as close as the stream allows without stalling"):
+  - through the live-edge feed's TS (``player/edge_feed.py``, the default): ``fragment + FEED_MARGIN_S``.
+    A segment exists only once complete; the feed streams it the moment it is listed, and VLC keeps the
+    feed's 0.5 s network cache. Measured on the lab: stall-free down to ~2.2 s (1 s fragments) and
+    ~2.65 s (2 s fragments).
+  - VLC's own HLS client: ``2 × fragment + AUTO_MARGIN_S`` (VLC learns of a segment at its next playlist
+    refresh, up to one target duration later, and keeps a fixed 1 s PTS delay). Measured floors ~2.5-3 s
+    (1 s fragments) and ~4.2-5 s (2 s fragments); below that VLC 3 stalls with "PCR is called too late".
 * Large excess (> ``seek_excess``): a seek forward inside the window, then settle. VLC lands on a segment
   start and rebuffers, and will not go closer than its own start rule allows, so a seek that gained less
   than ``MIN_SEEK_GAIN_S`` disables seeking for this playback; stalls while settling are not held
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from player.latency import SOURCE_STRIP
 
 AUTO_MARGIN_S = 1.0
+FEED_MARGIN_S = 1.3  # with the live-edge feed VLC learns of a segment at once: one segment + this is enough
 STALL_STEP_S = 0.5
 STALL_RAISE_COOLDOWN_S = 10.0  # one stall episode (VLC logs several "too late" in a burst) raises once
 MAX_AUTO_EXTRA_S = 3.0
@@ -70,6 +74,7 @@ class LiveEdgeController:
     def __init__(self, config: LiveEdgeConfig | None = None) -> None:
         self.config = config or LiveEdgeConfig()
         self._fragment_s = 2.0
+        self._edge_feed = False
         self.reset(None)
         self._auto_extra = 0.0
         self._stalls = 0
@@ -93,6 +98,10 @@ class LiveEdgeController:
         self._source: str | None = None
         self._mode = "waiting"
 
+    def set_edge_feed(self, active: bool) -> None:
+        """Whether VLC reads the playlist through the live-edge feed (it then needs one segment less)."""
+        self._edge_feed = active
+
     def set_fragment(self, fragment_s: float | None) -> None:
         if fragment_s and fragment_s > 0:
             self._fragment_s = fragment_s
@@ -101,6 +110,8 @@ class LiveEdgeController:
     def target_s(self) -> float:
         if self.config.target_s is not None:
             return self.config.target_s
+        if self._edge_feed:
+            return self._fragment_s + FEED_MARGIN_S + self._auto_extra
         return 2.0 * self._fragment_s + AUTO_MARGIN_S + self._auto_extra
 
     def on_stall(self, now: float) -> None:

@@ -18,8 +18,11 @@ Threads (never call libVLC from its own callbacks, libvlc.md §4):
   back, restart after a publisher reconnect), and applies the live-edge controller's rate/seek commands.
 * ``hlsmon-latency`` takes snapshots (``take_snapshot`` blocks up to 500 ms) and decodes the clock strip.
 * ``hlsmon-player-playlist`` polls the playlist (requests, timeouts) for waiting and for estimates.
+* ``hlsmon-edge-feed`` (``player/edge_feed.py``, on by default): the loopback server libVLC reads the stream
+  from; it fetches each segment as soon as it is listed (VLC's own HLS client stays ≥ 2 segments behind).
+  ``edge_feed=None`` (or ``set_edge_feed(None)``) plays through VLC's own HLS client instead.
 
-``close()`` stops those threads first, then ``stop`` → ``event_detach`` → ``log_unset`` → ``release``
+``close()`` stops those threads first, then ``stop`` → feed close → ``event_detach`` → ``log_unset`` → ``release``
 (the order that never crashed in libvlc.md §4). The window must stay valid until ``close()`` returned.
 """
 
@@ -41,8 +44,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
+from player.edge_feed import DEFAULT_CONFIG as DEFAULT_FEED_CONFIG
+from player.edge_feed import EdgeFeedConfig, EdgeFeedStats, LiveEdgeFeed
 from player.health import HealthTracker, LogLine, PlayerEvent, PlayerHealth
-from player.latency import LatencyMeter, LatencySample, LatencySummary, estimate_latency, summarize
+from player.latency import (
+    VLC_DEMUX_LEAD_S,
+    LatencyMeter,
+    LatencySample,
+    LatencySummary,
+    estimate_latency,
+    summarize,
+)
 from player.live_edge import LiveEdgeConfig, LiveEdgeController, LiveEdgeStatus
 from player.playlist_watch import PlaylistView, PlaylistWatcher
 
@@ -60,6 +72,7 @@ BASE_OPTIONS: tuple[str, ...] = (
 # rebuffers at segment boundaries. Making VLC's TS demuxer derive its clock from the timestamps instead
 # removes the stutter (docs/player.md, bench/vlc_stutter.py). Harmless for well-formed TS.
 NO_TRUST_PCR = "--no-ts-trust-pcr"
+FEED_CACHING_MS = 500  # VLC's network cache on the live-edge feed's TS (its PTS delay; 1 s in VLC's own HLS)
 STRIP_FRESH_S = 2.5  # a strip sample older than this no longer drives the controller (1 Hz when locked)
 STALL_RESTART_S = 6.0  # no new picture for this long while the playlist is live: restart
 LOST_GRACE_S = 3.0  # a playlist failing this long (404, unreachable, ended) stops playback
@@ -249,6 +262,8 @@ class VlcPlayer:
         wait_for_live: bool = True,
         keep_log_lines: int = 400,
         trust_pcr: bool = False,
+        edge_feed: EdgeFeedConfig | None = DEFAULT_FEED_CONFIG,
+        feed_caching_ms: int = FEED_CACHING_MS,
     ) -> None:
         vlc = _load_vlc()
         if vlc is None:
@@ -295,6 +310,10 @@ class VlcPlayer:
         self._not_live_since: float | None = None
         self._waiting_reason: str | None = None
         self._watcher: PlaylistWatcher | None = None
+        self._feed_config = edge_feed
+        self._feed_caching_ms = int(feed_caching_ms)
+        self._feed: LiveEdgeFeed | None = None
+        self._controller.set_edge_feed(self._ts_feed)
         self._stop = threading.Event()
         self._closed = False
         self._pending: queue.Queue = queue.Queue()  # commands from any thread for the supervisor
@@ -340,6 +359,17 @@ class VlcPlayer:
 
     def set_live_edge_enabled(self, enabled: bool) -> None:
         self._pending.put(("live_edge", enabled))
+
+    def set_edge_feed(self, config: EdgeFeedConfig | None) -> None:
+        """Play through the live-edge feed (``config``) or through VLC's own HLS client (``None``).
+
+        Takes effect at once: a playing stream restarts on the new path.
+        """
+        self._pending.put(("feed", config))
+
+    @property
+    def edge_feed_config(self) -> EdgeFeedConfig | None:
+        return self._feed_config
 
     def health(self) -> PlayerHealth:
         with self._state_lock:
@@ -395,6 +425,8 @@ class VlcPlayer:
             self._watcher.close()
         with self._vlc_lock:
             self._mp.stop()
+        self._close_feed()
+        with self._vlc_lock:
             for event_type in self._attached:
                 with contextlib.suppress(Exception):
                     self._event_manager.event_detach(event_type)
@@ -455,6 +487,7 @@ class VlcPlayer:
                 self._stop_vlc()
                 self._url, self._request_t = value
                 self._tracker.restarts = 0
+                self._close_feed()
                 self._start_watcher(self._url)
                 self._waiting_reason = "checking the playlist"
                 if not self._wait_for_live:
@@ -462,6 +495,7 @@ class VlcPlayer:
             elif kind == "stop":
                 self._url = None
                 self._stop_vlc()
+                self._close_feed()
                 if self._watcher is not None:
                     self._watcher.close()
                     self._watcher = None
@@ -472,6 +506,8 @@ class VlcPlayer:
             elif kind == "live_edge":
                 with self._state_lock:
                     self._controller.set_enabled(bool(value))
+            elif kind == "feed":
+                self._switch_feed(value)
 
     def _start_watcher(self, url: str) -> None:
         if self._watcher is not None:
@@ -480,10 +516,49 @@ class VlcPlayer:
         self._last_media_seq = None
         self._not_live_since = None
 
+    def _switch_feed(self, config: EdgeFeedConfig | None) -> None:
+        if config == self._feed_config:
+            return
+        was_playing = self._playing
+        self._stop_vlc()
+        self._close_feed()
+        self._feed_config = config
+        with self._state_lock:
+            self._controller.set_edge_feed(self._ts_feed)
+        log.info("playback path: %s", f"live-edge feed ({config.mode})" if config else "VLC's own HLS client")
+        if was_playing and self._url is not None:
+            self._start_vlc()
+
+    @property
+    def _ts_feed(self) -> bool:
+        return self._feed_config is not None and self._feed_config.mode == "ts"
+
+    def _media_url(self) -> str:
+        """The URL libVLC opens: the live-edge feed's (one per origin URL, reset per playback) or the origin's."""
+        assert self._url is not None
+        if self._feed_config is None:
+            return self._url
+        if self._feed is None:
+            self._feed = LiveEdgeFeed(self._url, self._feed_config).start()
+        self._feed.reset()
+        return self._feed.url
+
+    def _close_feed(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
+
+    def edge_feed_stats(self) -> EdgeFeedStats | None:
+        feed = self._feed
+        return feed.stats() if feed is not None else None
+
     def _start_vlc(self) -> None:
         assert self._url is not None
+        media_url = self._media_url()
         with self._vlc_lock:
-            media = self._instance.media_new(self._url)
+            media = self._instance.media_new(media_url)
+            if self._ts_feed:
+                media.add_option(f":network-caching={self._feed_caching_ms}")
             self._mp.set_media(media)
             if self._media is not None:
                 self._media.release()
@@ -612,22 +687,37 @@ class VlcPlayer:
         if view is None or not view.live:
             self._estimate = None
             return
-        length_ms = self._mp.get_length()
-        position = self._mp.get_position()
-        if length_ms <= 0 or position < 0:
+        remaining = self._remaining_s()
+        if remaining is None:
             return
+        remaining_s, newest_first_seen = remaining
         wall = time.time()
         result = estimate_latency(
             now_mono=now,
             now_wall=wall,
-            remaining_s=length_ms / 1000.0 * (1.0 - position),
-            newest_first_seen=view.newest_first_seen,
+            remaining_s=remaining_s,
+            newest_first_seen=newest_first_seen or view.newest_first_seen,
             newest_end_pdt=view.newest_end_pdt,
+            demux_lead_s=self._feed_caching_ms / 1000.0 if self._ts_feed else VLC_DEMUX_LEAD_S,
         )
         if result is not None:
             self._estimate = LatencySample(
                 t_mono=now, t_wall=datetime.fromtimestamp(wall, tz=UTC), latency_s=result[0], source=result[1]
             )
+
+    def _remaining_s(self) -> tuple[float, float | None] | None:
+        """How far VLC's position is behind the end of what it can play, and when that end appeared."""
+        stats = self.edge_feed_stats() if self._ts_feed else None
+        if stats is not None:  # one continuous TS: VLC's time counts from the first segment streamed
+            played_ms = self._mp.get_time()
+            if played_ms < 0 or not stats.fed_media_s:
+                return None
+            return max(0.0, stats.fed_media_s - played_ms / 1000.0), stats.newest_fed_seen_t
+        length_ms = self._mp.get_length()
+        position = self._mp.get_position()
+        if length_ms <= 0 or position < 0:
+            return None
+        return length_ms / 1000.0 * (1.0 - position), None
 
     def _control(self, now: float) -> None:
         if self._first_frame_t is None:
@@ -663,6 +753,9 @@ class VlcPlayer:
         sample = self._latest_latency(now) if self._playing else None
         with self._state_lock:
             edge = self._controller.status()
+            feed = self.edge_feed_stats() if self._ts_feed else None
+            if feed is not None:  # VLC reads one TS: the segment comes from the feed, not from VLC's log
+                health = replace(health, current_segment=feed.current_segment, segments_fetched=feed.segments_fed)
             self._health = replace(
                 health,
                 latency_s=sample.latency_s if sample else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from player.live_edge import SETTLE_AFTER_SEEK_S, LiveEdgeConfig, LiveEdgeController
+from player.live_edge import FEED_MARGIN_S, SETTLE_AFTER_SEEK_S, LiveEdgeConfig, LiveEdgeController
 
 
 def _started(config: LiveEdgeConfig | None = None, fragment: float = 2.0) -> LiveEdgeController:
@@ -88,3 +88,13 @@ def test_stall_burst_raises_once_then_backs_off_to_new_target() -> None:
     assert controller.status().mode == "backing-off"
     controller.on_stall(13.0)  # a later episode raises again
     assert controller.target_s == pytest.approx(6.0)
+
+
+def test_with_the_edge_feed_the_auto_target_is_one_segment_closer() -> None:
+    controller = LiveEdgeController()
+    controller.set_fragment(2.0)
+    assert controller.target_s == pytest.approx(5.0)
+    controller.set_edge_feed(True)
+    assert controller.target_s == pytest.approx(2.0 + FEED_MARGIN_S)
+    controller.set_fragment(1.0)
+    assert controller.target_s == pytest.approx(1.0 + FEED_MARGIN_S)

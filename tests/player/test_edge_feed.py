@@ -1,0 +1,209 @@
+"""The live-edge feed against a scripted origin on 127.0.0.1 (real sockets), and its pure polling rules."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import m3u8
+import pytest
+import requests
+
+from player.edge_feed import EdgeFeedConfig, LiveEdgeFeed, hold_deadline, next_poll_at
+from tests.monitor.fakeserver import M3U8, FakeServer, Reply
+
+SEGMENT_S = 0.5
+
+
+class Origin:
+    """A live playlist the test grows by hand; segment N's body is ``SEG<N>|`` repeated."""
+
+    def __init__(self, server: FakeServer, first: int = 10, count: int = 3) -> None:
+        self.server = server
+        self.segments = list(range(first, first + count))
+        self.discontinuities: set[int] = set()
+        self.missing: set[int] = set()
+        server.routes["/hls/stream.m3u8"] = lambda method, path: Reply(200, self.text(), {"Content-Type": M3U8})
+        server.fallback = self._segment
+
+    @property
+    def url(self) -> str:
+        return self.server.url("/hls/stream.m3u8")
+
+    def add(self, discontinuity: bool = False) -> int:
+        seq = self.segments[-1] + 1
+        if discontinuity:
+            self.discontinuities.add(seq)
+        self.segments.append(seq)
+        return seq
+
+    def text(self) -> str:
+        lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:1", f"#EXT-X-MEDIA-SEQUENCE:{self.segments[0]}"]
+        for seq in list(self.segments):
+            if seq in self.discontinuities:
+                lines.append("#EXT-X-DISCONTINUITY")
+            lines += [f"#EXTINF:{SEGMENT_S:.3f},", f"stream-{seq}.ts"]
+        return "\n".join(lines) + "\n"
+
+    def _segment(self, method: str, path: str) -> Reply:
+        name = path.rsplit("/", 1)[-1]
+        if not name.startswith("stream-") or not name.endswith(".ts"):
+            return Reply(404, "not found")
+        seq = int(name[len("stream-") : -3])
+        if seq in self.missing or seq not in self.segments:
+            return Reply(404, "gone")
+        return Reply(200, f"SEG{seq}|" * 8, {"Content-Type": "video/mp2t"})
+
+
+@pytest.fixture
+def origin():
+    with FakeServer() as server:
+        yield Origin(server)
+
+
+class StreamReader:
+    """Reads the feed's endless HTTP response on a real socket, on its own thread."""
+
+    def __init__(self, url: str) -> None:
+        host_port, path = url.removeprefix("http://").split("/", 1)
+        host, port = host_port.split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.sock.sendall(f"GET /{path} HTTP/1.0\r\nHost: {host_port}\r\n\r\n".encode())
+        self.data = b""
+        self.eof = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := self.sock.recv(4096):
+                self.data += chunk
+        except OSError:
+            pass
+        self.eof.set()
+
+    def wait_for(self, marker: bytes, timeout: float = 5.0) -> float:
+        start = time.monotonic()
+        while marker not in self.data:
+            assert time.monotonic() - start < timeout, f"{marker!r} not streamed; got {self.data[-200:]!r}"
+            time.sleep(0.01)
+        return time.monotonic() - start
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_next_poll_waits_for_the_due_time_then_polls_every_poll_s() -> None:
+    cfg = EdgeFeedConfig(poll_s=0.1, early_s=0.15)
+    assert next_poll_at(10.0, newest_seen_t=9.5, duration_s=2.0, cfg=cfg) == pytest.approx(11.35)
+    assert next_poll_at(12.0, newest_seen_t=9.5, duration_s=2.0, cfg=cfg) == pytest.approx(12.1)  # overdue
+    assert next_poll_at(10.0, newest_seen_t=None, duration_s=None, cfg=cfg) == pytest.approx(10.1)
+
+
+def test_hold_deadline_is_half_a_segment_late_and_at_least_a_second() -> None:
+    assert hold_deadline(10.0, newest_seen_t=9.0, duration_s=4.0) == pytest.approx(15.0)
+    assert hold_deadline(10.0, newest_seen_t=9.9, duration_s=0.2) == pytest.approx(11.0)
+    assert hold_deadline(10.0, newest_seen_t=None, duration_s=None) == pytest.approx(13.0)
+
+
+def test_ts_mode_streams_the_newest_segment_then_each_new_one_as_it_appears(origin) -> None:
+    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="ts", start_segments=1)).start()
+    reader = StreamReader(feed.url)
+    try:
+        reader.wait_for(b"SEG12|")
+        assert b"SEG11|" not in reader.data and b"SEG10|" not in reader.data  # starts at the newest
+        time.sleep(0.2)
+        origin.add()
+        assert reader.wait_for(b"SEG13|") < 0.6  # listed -> streamed within a poll or two
+        origin.missing.add(14)  # listed but answers 404: skipped, the stream goes on
+        origin.add()
+        origin.add()
+        reader.wait_for(b"SEG15|")
+        assert b"SEG14|" not in reader.data
+        deadline = time.monotonic() + 2.0  # the counters follow the last write
+        while feed.stats().segments_fed < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stats = feed.stats()
+        assert (stats.segments_fed, stats.segments_skipped) == (3, 1)
+        assert stats.current_segment == "stream-15.ts"
+        assert stats.fed_media_s == pytest.approx(3 * SEGMENT_S)
+        assert stats.origin_fetches >= 3
+        assert reader.data.startswith(b"HTTP/1.0 200") and b"video/mp2t" in reader.data
+    finally:
+        reader.close()
+        feed.close()
+
+
+def test_ts_mode_ends_the_stream_at_a_discontinuity(origin) -> None:
+    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="ts")).start()
+    reader = StreamReader(feed.url)
+    try:
+        reader.wait_for(b"SEG12|")
+        origin.add(discontinuity=True)
+        assert reader.eof.wait(3.0), "the stream should end so that the player restarts on new timestamps"
+        assert b"SEG13|" not in reader.data
+    finally:
+        reader.close()
+        feed.close()
+
+
+def test_playlist_mode_starts_short_and_holds_until_the_next_segment(origin) -> None:
+    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="playlist", start_segments=2)).start()
+    try:
+        first = requests.get(feed.url, timeout=5)
+        assert first.status_code == 200 and first.headers["Content-Type"] == M3U8
+        parsed = m3u8.loads(first.text)
+        assert parsed.media_sequence == 11 and parsed.target_duration == 1
+        assert [s.uri for s in parsed.segments] == [origin.server.url(f"/hls/stream-{n}.ts") for n in (11, 12)]
+
+        threading.Timer(0.3, origin.add).start()
+        start = time.monotonic()
+        second = requests.get(feed.url, timeout=5)
+        held = time.monotonic() - start
+        assert 0.25 < held < 1.0, held
+        assert [s.uri.rsplit("/", 1)[-1] for s in m3u8.loads(second.text).segments] == [
+            "stream-11.ts",
+            "stream-12.ts",
+            "stream-13.ts",
+        ]
+        stats = feed.stats()
+        assert stats.holds == 1 and stats.requests == 2
+    finally:
+        feed.close()
+
+
+def test_master_playlists_redirect_in_playlist_mode_and_are_followed_in_ts_mode(origin) -> None:
+    master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000\nstream.m3u8\n"
+    origin.server.routes["/hls/master.m3u8"] = lambda method, path: Reply(200, master, {"Content-Type": M3U8})
+    master_url = origin.server.url("/hls/master.m3u8")
+    feed = LiveEdgeFeed(master_url, EdgeFeedConfig(mode="playlist")).start()
+    try:
+        answer = requests.get(feed.url, timeout=5, allow_redirects=False)
+        assert answer.status_code == 302 and answer.headers["Location"] == master_url
+        assert feed.stats().redirected
+    finally:
+        feed.close()
+    feed = LiveEdgeFeed(master_url, EdgeFeedConfig(mode="ts")).start()
+    reader = StreamReader(feed.url)
+    try:
+        reader.wait_for(b"SEG12|")
+    finally:
+        reader.close()
+        feed.close()
+
+
+def test_origin_errors_pass_through_in_playlist_mode(origin) -> None:
+    origin.server.routes["/hls/stream.m3u8"] = lambda method, path: Reply(404, "no such stream")
+    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="playlist")).start()
+    try:
+        answer = requests.get(feed.url, timeout=5)
+        assert answer.status_code == 404 and answer.text == "no such stream"
+        assert requests.get(feed.url.replace("live.m3u8", "other"), timeout=5).status_code == 404
+    finally:
+        feed.close()
+
+
+def test_an_unknown_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="ts or playlist"):
+        LiveEdgeFeed("http://127.0.0.1:9/x.m3u8", EdgeFeedConfig(mode="udp"))
