@@ -72,6 +72,9 @@ BASE_OPTIONS: tuple[str, ...] = (
 # rebuffers at segment boundaries. Making VLC's TS demuxer derive its clock from the timestamps instead
 # removes the stutter (docs/player.md, bench/vlc_stutter.py). Harmless for well-formed TS.
 NO_TRUST_PCR = "--no-ts-trust-pcr"
+# on the feed's TS, get_time() runs only ~0.07 s ahead of the displayed picture (lab, 1 s and 2 s fragments:
+# with 0.5 s here the playlist estimate read 0.43 s high against the clock strip, range 0.23-0.65 s)
+FEED_TIME_LEAD_S = 0.07
 FEED_CACHING_MS = 500  # VLC's network cache on the live-edge feed's TS (its PTS delay; 1 s in VLC's own HLS)
 STRIP_FRESH_S = 2.5  # a strip sample older than this no longer drives the controller (1 Hz when locked)
 STALL_RESTART_S = 6.0  # no new picture for this long while the playlist is live: restart
@@ -698,7 +701,7 @@ class VlcPlayer:
             remaining_s=remaining_s,
             newest_first_seen=newest_first_seen or view.newest_first_seen,
             newest_end_pdt=view.newest_end_pdt,
-            demux_lead_s=self._feed_caching_ms / 1000.0 if self._ts_feed else VLC_DEMUX_LEAD_S,
+            demux_lead_s=FEED_TIME_LEAD_S if self._ts_feed else VLC_DEMUX_LEAD_S,
         )
         if result is not None:
             self._estimate = LatencySample(
