@@ -111,6 +111,13 @@ def measure(
         player.close()
 
 
+def _run(label: str, url: str, **mode) -> dict:
+    result = measure(url, **mode)
+    sys.stdout.write(f"{label}: {json.dumps(result)}\n")
+    sys.stdout.flush()
+    return result
+
+
 def _feed_summary(stats: EdgeFeedStats | None) -> dict | None:
     if stats is None:
         return None
@@ -158,31 +165,13 @@ def main() -> int:
             )
             with Lab(config) as lab:
                 time.sleep(fragment * (args.segments + 1))  # let the playlist fill to its full length
-                default = measure(
-                    lab.playlist_url, live_edge=False, seconds=args.seconds, converge_max=0, options=args.vlc_option
-                )
-                sys.stdout.write(f"fragment {fragment:g} s vlc-default: {json.dumps(default)}\n")
-                sys.stdout.flush()
-                ours = measure(
-                    lab.playlist_url,
-                    live_edge=True,
-                    seconds=args.seconds,
-                    converge_max=args.converge_max,
-                    options=args.vlc_option,
-                )
-                sys.stdout.write(f"fragment {fragment:g} s hlsmon: {json.dumps(ours)}\n")
-                sys.stdout.flush()
+                url, common = lab.playlist_url, {"seconds": args.seconds, "options": args.vlc_option}
+                default = _run(f"fragment {fragment:g} s vlc-default", url, live_edge=False, converge_max=0, **common)
+                ours = _run(f"fragment {fragment:g} s hlsmon", url, live_edge=True, converge_max=args.converge_max,
+                            **common)
                 if args.with_vlc_hls_control:
-                    direct = measure(
-                        lab.playlist_url,
-                        live_edge=True,
-                        seconds=args.seconds,
-                        converge_max=args.converge_max,
-                        options=args.vlc_option,
-                        feed=False,
-                    )
-                    sys.stdout.write(f"fragment {fragment:g} s hlsmon-without-feed: {json.dumps(direct)}\n")
-                    sys.stdout.flush()
+                    _run(f"fragment {fragment:g} s hlsmon-without-feed", url, live_edge=True,
+                         converge_max=args.converge_max, feed=False, **common)
         p50 = ours.get("g2g_p50_s")
         vlc_p50 = default.get("g2g_p50_s")
         results.append(
