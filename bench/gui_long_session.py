@@ -14,6 +14,7 @@ Target: p95 <= 50 ms, RSS <= 400 MB.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import random
@@ -47,6 +48,7 @@ def ensure_display() -> subprocess.Popen | None:
         stderr=subprocess.DEVNULL,
     )
     os.close(write_fd)
+    atexit.register(proc.terminate)  # also when the run fails half-way (no stray Xvfb left behind)
     with os.fdopen(read_fd) as f:
         os.environ["DISPLAY"] = ":" + f.readline().strip()
     return proc

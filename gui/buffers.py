@@ -18,6 +18,7 @@ class GrowBuffer:
         self._data = np.full((columns, max(1, capacity)), np.nan, dtype=np.float64)
         self._n = 0
         self.version = 0
+        self.edits = 0  # changes other than appends (set, clear): readers that cache by length rebuild
 
     def __len__(self) -> int:
         return self._n
@@ -57,6 +58,7 @@ class GrowBuffer:
     def set(self, row: int, col: int, value: float) -> None:
         self._data[col, row] = value
         self.version += 1
+        self.edits += 1
 
     def get(self, row: int, col: int) -> float:
         return float(self._data[col, row])
@@ -68,6 +70,7 @@ class GrowBuffer:
         self._n = 0
         self._data[:] = np.nan
         self.version += 1
+        self.edits += 1
 
     @property
     def nbytes(self) -> int:

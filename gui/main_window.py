@@ -110,6 +110,7 @@ class MainWindow(WindowActions, QMainWindow):
         for chart in self.charts:
             chart.user_moved.connect(self._on_user_moved)
             chart.x_range_changed.connect(self._on_chart_x_range_changed)
+            chart.shown.connect(lambda c=chart: self._sync_chart(c))
 
         self.video = make_video_panel(with_player, self.settings)
         self.profile = ProfilePanel()
@@ -358,12 +359,26 @@ class MainWindow(WindowActions, QMainWindow):
         try:
             for chart in self.charts:
                 (a, b), _ = chart.vb.viewRange()
-                if (a, b) != (x0, x1):
-                    # x and fitted y in one range change (hidden docks: x only, fitted when shown)
-                    chart.set_view(x0, x1) if chart.isVisible() else chart.set_x_range(x0, x1)
+                # x and fitted y in one range change; charts in hidden docks or tabs are left alone and
+                # synced when they are shown (_sync_chart): they cost nothing while nobody sees them
+                if (a, b) != (x0, x1) and chart.isVisible():
+                    chart.set_view(x0, x1)
         finally:
             self._syncing_x = False
         self._on_x_range_changed()
+
+    def _sync_chart(self, chart: TimeChart) -> None:
+        """A chart was shown: give it the dashboard's current time range."""
+        if chart is self.lifecycle or self._syncing_x:
+            return
+        (x0, x1), _ = self.lifecycle.vb.viewRange()
+        (a, b), _ = chart.vb.viewRange()
+        if (a, b) != (x0, x1):
+            self._syncing_x = True
+            try:
+                chart.set_view(x0, x1)
+            finally:
+                self._syncing_x = False
 
     @Slot()
     def _on_x_range_changed(self, *args: object) -> None:

@@ -5,9 +5,7 @@ reference lines (configured and spec values), legend, hover read-out, and a high
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
@@ -15,60 +13,16 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from gui.charts.axes import LeanAxis, TimeAxis, fmt_time, fmt_value
+from gui.charts.items import ReferenceLayer, RefLine, SeriesItem
 from gui.charts.theme import ChartTheme
 from gui.dashboard_model import SERIES, DashboardModel
 
-MANY_POINTS = 1500
-AXIS_WIDTH = 58  # draw point symbols only below this many visible points
+__all__ = ["LeanAxis", "TimeAxis", "TimeChart", "fmt_time", "fmt_value"]
 
-
-def fmt_time(t: float) -> str:
-    if not math.isfinite(t):
-        return "–"
-    return datetime.fromtimestamp(t).astimezone().strftime("%H:%M:%S.%f")[:-5]
-
-
-def fmt_value(v: float, unit: str) -> str:
-    if not math.isfinite(v):
-        return "–"
-    if unit in ("s",):
-        return f"{v:.2f} s"
-    if unit == "%":
-        return f"{v:.0f} %"
-    return f"{v:.1f} {unit}" if abs(v) < 100 else f"{v:.0f} {unit}"
-
-
-#: Tick spacings of the time axis (seconds); beyond a day, whole days.
-TIME_SPACINGS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
-TIME_LABEL_PX = 80  # room for one "HH:MM:SS" label
-
-
-class TimeAxis(pg.AxisItem):
-    """Bottom axis for UTC epoch seconds shown in local time, one tick level chosen by arithmetic.
-
-    pyqtgraph's DateAxisItem walks zoom levels and formats candidate labels on every range change (about
-    half a chart's paint cost); this axis computes the spacing directly from the span and the width."""
-
-    def __init__(self) -> None:
-        super().__init__(orientation="bottom")
-        self.enableAutoSIPrefix(False)
-
-    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:
-        span = maxVal - minVal
-        if not (math.isfinite(span) and span > 0 and size > 0):
-            return []
-        target = span / max(2.0, size / TIME_LABEL_PX)
-        spacing = next((s for s in TIME_SPACINGS if s >= target), 86_400 * math.ceil(target / 86_400))
-        offset = time.localtime(minVal).tm_gmtoff if spacing >= 60 else 0  # whole local minutes/hours/days
-        first = math.ceil((minVal + offset) / spacing) * spacing - offset
-        count = int((maxVal - first) / spacing) + 1
-        return [(spacing, [first + i * spacing for i in range(max(0, count))])]
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        if spacing < 1:
-            return [fmt_time(v) for v in values]
-        fmt = "%H:%M:%S" if spacing < 60 else "%H:%M" if spacing < 86_400 else "%d %b"
-        return [time.strftime(fmt, time.localtime(v)) for v in values]
+MANY_POINTS = 1500  # draw point symbols only below this many visible points...
+SYMBOL_PX = 4  # ...and when they are at least this many pixels apart on average
+AXIS_WIDTH = 58
 
 
 @dataclass
@@ -87,7 +41,7 @@ class Curve:
 class Reference:
     key: str
     label: str
-    line: pg.InfiniteLine
+    line: RefLine
     color_key: str
     right: bool = False
 
@@ -97,6 +51,7 @@ class TimeChart(QWidget):
 
     user_moved = Signal()
     x_range_changed = Signal(float, float)
+    shown = Signal()  # the chart became visible (its dock was shown or its tab raised)
 
     def __init__(
         self,
@@ -115,6 +70,7 @@ class TimeChart(QWidget):
         self.theme = theme
         self.curves: list[Curve] = []
         self.refs: list[Reference] = []
+        self._ref_layers: dict[bool, ReferenceLayer] = {}
         self._ref_values: dict[str, float | None] = {}
         self._fitted: dict[bool, tuple[float, float]] = {}
         self._fit_state: tuple = ()
@@ -129,12 +85,14 @@ class TimeChart(QWidget):
         self.key.setTextFormat(Qt.TextFormat.RichText)
         self.key.setWordWrap(True)
         self._key_state: tuple = ()
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": TimeAxis()})
+        self.plot_widget = pg.PlotWidget(
+            axisItems={"bottom": TimeAxis(), "left": LeanAxis("left"), "right": LeanAxis("right")}
+        )
         self.plot_widget.setObjectName(f"chart-{title}")
         # (viewport update mode Full vs Minimal and the scene's BSP index vs NoIndex: measured, no difference)
         self.plot = self.plot_widget.getPlotItem()
-        self.plot.setClipToView(True)
-        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.hideAxis("right")  # (an axis item passed in is shown; only charts with a right_label use it)
+        # (no pyqtgraph clip-to-view/downsampling: SeriesItem draws from min/max pyramids)
         self.plot.setLabel("left", y_label)
         self.plot.getAxis("left").setWidth(AXIS_WIDTH)  # a fixed width: no relayout (and second paint) on zoom
         # axes are most of a chart's paint cost: fewer tick levels, no label-overlap search on value axes
@@ -151,6 +109,7 @@ class TimeChart(QWidget):
         self.vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.vb.sigXRangeChanged.connect(self._on_vb_x_range_changed)
+        self.vb.sigResized.connect(self._on_resized)
         self.legend = pg.LegendItem(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
         if in_plot_legend:
             self.legend.setParentItem(self.plot.vb)
@@ -209,9 +168,7 @@ class TimeChart(QWidget):
         dash: bool = False,
     ) -> Curve:
         name, unit = SERIES.get(series, (series, ""))
-        item = pg.PlotDataItem(name=label or name)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, method="peak")
+        item = SeriesItem(name=label or name)
         item.opts["dash"] = dash
         if right and self.right_vb is not None:
             self.right_vb.addItem(item)
@@ -227,14 +184,11 @@ class TimeChart(QWidget):
     def add_reference(
         self, key: str, label: str, color_key: str, right: bool = False, position: float = 0.02
     ) -> Reference:
-        line = pg.InfiniteLine(
-            angle=0,
-            movable=False,
-            label=label,
-            labelOpts={"position": position, "anchors": [(0, 0), (0, 0)]},  # text just below the line
-        )
-        line.hide()
-        (self.right_vb if right and self.right_vb is not None else self.plot).addItem(line)
+        on_right = right and self.right_vb is not None
+        layer = self._ref_layers.get(on_right)
+        if layer is None:
+            layer = self._ref_layers[on_right] = ReferenceLayer(self.right_vb if on_right else self.vb)
+        line = layer.add(label, position)  # text just below the line, at ``position`` of the width
         ref = Reference(key, label, line, color_key, right)
         self.refs.append(ref)
         self._style_reference(ref)
@@ -264,7 +218,7 @@ class TimeChart(QWidget):
         pen.setCosmetic(True)
         pen.setStyle(Qt.PenStyle.DashLine)
         r.line.setPen(pen)
-        r.line.label.setColor(self.color(r.color_key))
+        r.line.setColor(self.color(r.color_key))
 
     def apply_theme(self, theme: ChartTheme) -> None:
         self.theme = theme
@@ -293,14 +247,13 @@ class TimeChart(QWidget):
         changed = False
         for c in self.curves:
             buf = self.model.series.get(c.series)
-            if buf is None or buf.version == c.version:
+            if buf is None or (buf is c.item._source and buf.version == c.version):
                 continue
             c.version = buf.version
-            x, y = buf.view(0), buf.view(1)
-            if c.symbol:
-                c.item.setSymbol(c.symbol if len(x) < MANY_POINTS else None)
-            c.item.setData(x, y)
+            c.item.set_series(buf.view(0), buf.view(1), buf.edits, source=buf)
             changed = True
+        if changed:
+            self._update_symbols()
         values = self.reference_values()
         self._update_key(values)
         self._ref_values = values
@@ -312,9 +265,26 @@ class TimeChart(QWidget):
             if r.line.value() != v or not r.line.isVisible():
                 r.line.show()
                 r.line.setValue(v)
-                r.line.label.valueChanged()
                 changed = True
         return changed
+
+    def _update_symbols(self) -> None:
+        """Point symbols only where the visible points are few and far apart enough to tell apart."""
+        (x0, x1), _ = self.vb.viewRange()
+        limit = min(MANY_POINTS, self.vb.width() / SYMBOL_PX)
+        for c in self.curves:
+            if not c.symbol:
+                continue
+            want = c.symbol if c.item.pyramid.visible_count(x0, x1) <= limit else None
+            if c.item.opts["symbol"] != want:
+                c.item.setSymbol(want)
+
+    @Slot()
+    def _on_resized(self) -> None:
+        self._sync_right_geometry()
+        for c in self.curves:
+            c.item.update_display()
+        self._update_symbols()
 
     def _update_key(self, values: dict[str, float | None]) -> None:
         """Legend above the plot (never over the data): only series that have data, and shown refs."""
@@ -422,10 +392,15 @@ class TimeChart(QWidget):
             self._marker.setValue(t)
             self._marker.show()
 
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)
+        self.shown.emit()
+
     # --- interaction ---------------------------------------------------------------------------
     @Slot(object, object)
     def _on_vb_x_range_changed(self, vb: object, x_range: object) -> None:
         x0, x1 = x_range
+        self._update_symbols()
         self.x_range_changed.emit(float(x0), float(x1))
 
     @Slot()

@@ -13,10 +13,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.Qt import internals
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 
-from gui.charts.base import TimeChart, fmt_time
+from gui.charts.axes import LeanAxis, fmt_time
+from gui.charts.base import TimeChart
 from gui.charts.theme import ChartTheme
 from gui.dashboard_model import (
     FIRST_HI,
@@ -50,7 +52,7 @@ class LifecycleItem(pg.GraphicsObject):
         self.highlight_y: float | None = None
         self._bounds = QRectF()
         self.last_paint_bars = 0
-        self._layers: list[tuple[QPainterPath, QBrush]] = []
+        self._layers: list[tuple[internals.PrimitiveArray, QBrush]] = []
         self._layers_key: tuple = ()
         self._derived_cache: dict[str, dict] = {}
 
@@ -87,7 +89,8 @@ class LifecycleItem(pg.GraphicsObject):
             if not len(table):
                 continue
             d = self._derived(endpoint, table)
-            sel = table.col(Y)[(d["first"] <= x1) & (d["linger_end"] >= x0)]
+            i0, i1 = _time_rows(d, "linger_end", x0, x1)
+            sel = table.col(Y)[i0:i1][(d["first"][i0:i1] <= x1) & (d["linger_end"][i0:i1] >= x0)]
             if len(sel):
                 lo, hi = min(lo, float(sel.min())), max(hi, float(sel.max()))
         return (lo - 0.6, hi + 0.6) if math.isfinite(lo) else (None, None)
@@ -108,8 +111,9 @@ class LifecycleItem(pg.GraphicsObject):
             self.last_paint_bars = bars
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setPen(Qt.PenStyle.NoPen)
-        for path, brush in self._layers:
-            p.fillPath(path, brush)
+        for rects, brush in self._layers:
+            p.setBrush(brush)
+            p.drawRects(*rects.drawargs())
         if self.highlight_y is not None:
             pen = QPen(QColor(self.theme.highlight))
             pen.setCosmetic(True)
@@ -129,9 +133,11 @@ class LifecycleItem(pg.GraphicsObject):
         gone = _mid(table.col(GONE_LO), table.col(GONE_HI))
         pred_hi = table.col(PRED_HI)
         end = np.where(np.isnan(gone), now, gone)
+        y = table.col(Y) + LANES.get(endpoint, 0.0)
         d = {
             "version": (table.buf.version, now),
-            "y": table.col(Y) + LANES.get(endpoint, 0.0),
+            "y": y,
+            "y_sorted": bool(len(y) < 2 or (y[1:] >= y[:-1]).all()),
             "first": first,
             "left": left,
             "gone": gone,
@@ -141,14 +147,25 @@ class LifecycleItem(pg.GraphicsObject):
             "pred_lo": table.col(PRED_LO),
             "pred_hi": pred_hi,
         }
+        # monotone bounds for a time range: rows before the first whose running max of the end reaches x0,
+        # or from the first whose min of all later starts is past x1, have no bar in [x0, x1]
+        d["first_later_min"] = np.fmin.accumulate(first[::-1])[::-1]
+        d["linger_end_max"] = np.fmax.accumulate(d["linger_end"])
+        d["end_max"] = np.fmax.accumulate(d["end"])
         self._derived_cache[endpoint] = d
         return d
 
     def _build_endpoint(self, endpoint: str, table: object, x0: float, x1: float, y0: float, y1: float) -> int:
         d = self._derived(endpoint, table)
         y, first, left, gone = d["y"], d["first"], d["left"], d["gone"]
-        mask = (y >= y0 - 1) & (y <= y1 + 1) & (first <= x1) & (d["end"] >= x0)
-        idx = np.nonzero(mask)[0]
+        # rows are appended in order of first appearance, so y is sorted: the visible rows are one slice
+        i0, i1 = np.searchsorted(y, (y0 - 1, y1 + 1)) if d["y_sorted"] else (0, len(y))
+        t0, t1 = _time_rows(d, "end", x0, x1)
+        i0, i1 = max(i0, t0), max(min(i1, t1), max(i0, t0))
+        mask = (first[i0:i1] <= x1) & (d["end"][i0:i1] >= x0)
+        if not d["y_sorted"]:
+            mask &= (y[i0:i1] >= y0 - 1) & (y[i0:i1] <= y1 + 1)
+        idx = np.nonzero(mask)[0] + i0
         if not len(idx):
             return 0
         vb = self.getViewBox()
@@ -157,27 +174,30 @@ class LifecycleItem(pg.GraphicsObject):
         stride = max(1, math.ceil(len(idx) / max(50, max_bars)))
         idx = idx[::stride]
         n = len(idx)
-        h = BAR_H if stride == 1 else BAR_H * stride
+        px_w, px_h = self.pixel_size()
+        # strided rows stand for their neighbours: fill the gap; never thinner or shorter than a pixel
+        # (sub-pixel bars are dropped by the rasteriser, which left a 24-hour view nearly empty)
+        h = max(BAR_H if stride == 1 else 0.9 * stride, px_h)
         hs = np.full(n, h)
         pred = QColor(self.theme.prediction)
         pred.setAlpha(70)
         ok = idx[~np.isnan(d["pred_lo"][idx])]
-        self._layers.append(
-            (_rects(d["pred_lo"][ok], y[ok] - h / 2, d["pred_hi"][ok] - d["pred_lo"][ok], hs[: len(ok)]), QBrush(pred))
-        )
+        pred_w = np.maximum(d["pred_hi"][ok] - d["pred_lo"][ok], px_w)
+        self._layers.append((_rects(d["pred_lo"][ok], y[ok] - h / 2, pred_w, hs[: len(ok)]), QBrush(pred)))
         detail = stride <= 2  # zoomed out, the thin marks are below a pixel: skip them
         lg = idx[~np.isnan(left[idx])] if detail else idx[:0]
         self._layers.append(
             (
-                _rects(left[lg], y[lg] - h / 6, d["linger_end"][lg] - left[lg], hs[: len(lg)] / 3),
+                _rects(left[lg], y[lg] - h / 6, np.maximum(d["linger_end"][lg] - left[lg], px_w), hs[: len(lg)] / 3),
                 QBrush(QColor(self.theme.lingering)),
             )
         )
         color = QColor(self.theme.origin if endpoint == "origin" else self.theme.cdn)
-        self._layers.append((_rects(first[idx], y[idx] - h / 2, d["listed_end"][idx] - first[idx], hs), QBrush(color)))
+        listed_w = np.maximum(d["listed_end"][idx] - first[idx], px_w)
+        self._layers.append((_rects(first[idx], y[idx] - h / 2, listed_w, hs), QBrush(color)))
         gn = idx[~np.isnan(gone[idx])] if detail else idx[:0]
         if len(gn):  # gone: a tick 2 px wide
-            px = self.pixel_width() * (2 if stride == 1 else 1)
+            px = px_w * (2 if stride == 1 else 1)
             self._layers.append(
                 (
                     _rects(gone[gn] - px / 2, y[gn] - h / 2, np.full(len(gn), px), hs[: len(gn)]),
@@ -186,28 +206,40 @@ class LifecycleItem(pg.GraphicsObject):
             )
         return n
 
+    def pixel_size(self) -> tuple[float, float]:
+        """Data units per pixel (x: seconds, y: rows)."""
+        vb = self.getViewBox()
+        size = vb.viewPixelSize() if vb is not None else (0.01, 0.01)
+        return float(size[0]), float(size[1])
+
     def pixel_width(self) -> float:
         vb = self.getViewBox()
         size = vb.viewPixelSize() if vb is not None else (0.01, 0.01)
         return float(size[0])
 
 
-_RECT_CONNECT = np.array([1, 1, 1, 1, 0], dtype=bool)
+def _time_rows(d: dict[str, np.ndarray], end_key: str, x0: float, x1: float) -> tuple[int, int]:
+    """Row range [i0, i1) outside which no row's bar (first seen .. ``end_key``) touches [x0, x1]."""
+    i0 = int(np.searchsorted(d[f"{end_key}_max"], x0, "left"))
+    i1 = int(np.searchsorted(d["first_later_min"], x1, "right"))
+    return i0, max(i0, i1)
 
 
-def _rects(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> QPainterPath:
-    """Many rectangles as one path, built in numpy (pyqtgraph's arrayToQPath), filled with winding rule."""
-    if not len(x):
-        return QPainterPath()
-    x1, y1 = x + w, y + h
-    xs = np.column_stack((x, x1, x1, x, x)).ravel()
-    ys = np.column_stack((y, y, y1, y1, y)).ravel()
-    path = pg.arrayToQPath(xs, ys, connect=np.tile(_RECT_CONNECT, len(x)))
-    path.setFillRule(Qt.FillRule.WindingFill)
-    return path
+def _rects(x: np.ndarray, y: np.ndarray, w: np.ndarray, h: np.ndarray) -> internals.PrimitiveArray:
+    """Many rectangles as one array of QRectF written in place by numpy (as pyqtgraph's BarGraphItem),
+    drawn with one drawRects call: no QPainterPath to build and no polygon filling."""
+    arr = internals.PrimitiveArray(QRectF, 4)
+    arr.resize(len(x))
+    if len(x):
+        mem = arr.ndarray()
+        mem[:, 0] = x
+        mem[:, 1] = y
+        mem[:, 2] = w
+        mem[:, 3] = h
+    return arr
 
 
-class SequenceAxis(pg.AxisItem):
+class SequenceAxis(LeanAxis):
     """Left axis of the timeline: shows media sequence numbers for row positions."""
 
     def __init__(self, model: DashboardModel) -> None:

@@ -174,7 +174,22 @@ def test_all_charts_share_one_time_range(window):
     window.charts[4].set_x_range(t0 + 50, t0 + 110)  # pan a docked chart (not the timeline)
     for chart in window.charts:
         (a, b), _ = chart.vb.viewRange()
-        assert (a, b) == pytest.approx((t0 + 50, t0 + 110)), chart.title
+        assert (a, b) == pytest.approx((t0 + 50, t0 + 110), abs=1e-3), chart.title
+
+
+def test_a_chart_in_a_hidden_dock_gets_the_time_range_when_shown(window, qtbot):
+    _feed(window, synthetic_events(300))
+    window.set_follow(False)
+    t0 = window.model.t_min
+    dock = window.docks["Latency per hop"]
+    latency = window.charts[3]
+    dock.hide()
+    window.lifecycle.set_x_range(t0 + 20, t0 + 80)
+    assert window.charts[1].vb.viewRange()[0] == pytest.approx([t0 + 20, t0 + 80], abs=1e-3)
+    assert latency.vb.viewRange()[0] != pytest.approx([t0 + 20, t0 + 80], abs=1e-3)  # hidden: not moved meanwhile
+    dock.show()
+    qtbot.waitUntil(lambda: latency.isVisible(), timeout=2000)
+    assert latency.vb.viewRange()[0] == pytest.approx([t0 + 20, t0 + 80], abs=1e-3)
 
 
 def test_theme_preference_applies_to_widgets_and_charts(window, qapp):
