@@ -111,3 +111,32 @@ def _root():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[2]
+
+
+def test_switching_the_path_while_playing_restarts_on_the_other_path(qtbot, lab) -> None:
+    """Feed -> VLC's own HLS client -> feed: each switch plays again, with the segment from the right source."""
+    from player.edge_feed import DEFAULT_CONFIG
+    from player.vlc_player import VlcPlayer
+
+    player = VlcPlayer(audio=False, measure_latency=False)
+    try:
+        player.play(lab.playlist_url)
+        qtbot.waitUntil(lambda: player.health().ttff_s is not None, timeout=20_000)
+        qtbot.waitUntil(lambda: player.edge_feed_stats() is not None and player.edge_feed_stats().segments_fed >= 1,
+                        timeout=10_000)
+        # the automatic target follows the playlist's 1 s segments: one segment + margin (+ at most one raise)
+        qtbot.waitUntil(lambda: abs(player.live_edge().target_s - (1.0 + 1.3)) <= 0.55, timeout=5_000)
+
+        player.set_edge_feed(None)
+        qtbot.waitUntil(lambda: player.edge_feed_stats() is None and player.health().ttff_s is not None,
+                        timeout=20_000)
+        qtbot.waitUntil(lambda: (player.health().current_segment or "").endswith(".ts"), timeout=10_000)
+        qtbot.waitUntil(lambda: abs(player.live_edge().target_s - (2 * 1.0 + 1.0)) <= 0.55, timeout=5_000)
+
+        player.set_edge_feed(DEFAULT_CONFIG)
+        qtbot.waitUntil(lambda: player.edge_feed_stats() is not None and player.edge_feed_stats().segments_fed >= 1,
+                        timeout=20_000)
+        qtbot.waitUntil(lambda: player.health().ttff_s is not None and player.health().state == "playing",
+                        timeout=20_000)
+    finally:
+        player.close()
