@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urljoin
 
 import requests
 
@@ -148,8 +149,6 @@ class OriginPoller:
 
 
 def _first_variant(text: str, base_url: str) -> str | None:
-    from urllib.parse import urljoin
-
     lines = [line.strip() for line in text.splitlines()]
     for i, line in enumerate(lines):
         if line.startswith("#EXT-X-STREAM-INF"):
