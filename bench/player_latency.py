@@ -122,8 +122,7 @@ def _feed_summary(stats: EdgeFeedStats | None) -> dict | None:
     if stats is None:
         return None
     return {
-        "mode": stats.mode,
-        "connections": stats.requests,
+        "connections": stats.connections,
         "origin_playlist_fetches": stats.origin_fetches,
         "segments_fed": stats.segments_fed,
         "segments_skipped": stats.segments_skipped,

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 import m3u8
 import requests
 
+from player.feed_playlist import not_streamable_reason
+
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_S = 3.0
@@ -40,6 +42,7 @@ class PlaylistView:
     newest_first_seen: float | None = None  # monotonic time this poller first saw the newest segment
     newest_end_pdt: datetime | None = None  # program date-time of the newest segment's end, if tagged
     endlist: bool = False
+    not_streamable: str | None = None  # why the live-edge feed cannot carry it (encrypted, fMP4), if so
 
     @property
     def live(self) -> bool:
@@ -51,7 +54,14 @@ def parse_media_playlist(text: str, url: str) -> m3u8.M3U8:
     return m3u8.loads(text, uri=url)
 
 
-def view_from_playlist(playlist: m3u8.M3U8, *, url: str, t_mono: float, first_seen: dict[str, float]) -> PlaylistView:
+def view_from_playlist(
+    playlist: m3u8.M3U8,
+    *,
+    url: str,
+    t_mono: float,
+    first_seen: dict[str, float],
+    not_streamable: str | None = None,
+) -> PlaylistView:
     """Summarise a parsed media playlist; ``first_seen`` (uri -> time) is updated in place."""
     segments = list(playlist.segments)
     for seg in segments:
@@ -76,13 +86,17 @@ def view_from_playlist(playlist: m3u8.M3U8, *, url: str, t_mono: float, first_se
         newest_first_seen=first_seen.get(newest.uri) if newest is not None else None,
         newest_end_pdt=end_pdt,
         endlist=bool(playlist.is_endlist),
+        not_streamable=not_streamable,
     )
 
 
 class PlaylistWatcher:
     """Polls ``url`` on a daemon thread; ``latest()`` returns the newest ``PlaylistView`` (or None).
 
-    ``on_view`` (optional) is called from the watcher thread after each poll.
+    ``on_view`` (optional) is called from the watcher thread after each poll. ``borrow`` (optional) returns
+    another poller's newest fetch of the same playlist ``(monotonic time, text, URL)``: when it is younger
+    than a target duration + 0.5 s (or one interval), the watcher reads it instead of asking the origin
+    again (the live-edge feed polls the playlist anyway while it streams).
     """
 
     def __init__(
@@ -92,11 +106,14 @@ class PlaylistWatcher:
         interval_s: float | None = None,
         on_view: Callable[[PlaylistView], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        borrow: Callable[[], tuple[float, str, str] | None] | None = None,
     ) -> None:
         self.url = url
         self._fixed_interval = interval_s
         self._on_view = on_view
         self._clock = clock
+        self._borrow = borrow
+        self.fetches = 0  # requests this watcher made itself
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._latest: PlaylistView | None = None
@@ -129,8 +146,9 @@ class PlaylistWatcher:
     def _run(self) -> None:
         session = requests.Session()
         try:
+            view: PlaylistView | None = None
             while not self._stop.is_set():
-                view = self._poll(session)
+                view = self._borrowed(view) or self._poll(session)
                 with self._lock:
                     self._latest = view
                 if self._on_view is not None:
@@ -142,7 +160,28 @@ class PlaylistWatcher:
         finally:
             session.close()
 
+    def _borrowed(self, previous: PlaylistView | None) -> PlaylistView | None:
+        shared = self._borrow() if self._borrow is not None and previous is not None else None
+        if shared is None:
+            return None
+        t, text, url = shared
+        # the live-edge feed asks at least once per segment, right after each one appears
+        fresh_s = max(self._interval(previous), (previous.target_duration_s or 1.0) + 0.5)
+        if self._clock() - t > fresh_s:
+            return None
+        try:
+            return self._view(parse_media_playlist(text, url), text, url, t)
+        except Exception:  # m3u8 raises assorted errors on garbage: poll ourselves instead
+            return None
+
+    def _view(self, playlist: m3u8.M3U8, text: str, url: str, t: float) -> PlaylistView:
+        lines = [line.strip() for line in text.splitlines()]
+        return view_from_playlist(
+            playlist, url=url, t_mono=t, first_seen=self._first_seen, not_streamable=not_streamable_reason(lines)
+        )
+
     def _poll(self, session: requests.Session) -> PlaylistView:
+        self.fetches += 1
         t = self._clock()
         url = self._media_url or self.url
         try:
@@ -159,4 +198,4 @@ class PlaylistWatcher:
                 return self._poll(session)
         except Exception as exc:  # m3u8 raises assorted errors on garbage
             return PlaylistView(t_mono=t, url=url, status=200, error=f"unparsable playlist: {exc}")
-        return view_from_playlist(playlist, url=response.url, t_mono=t, first_seen=self._first_seen)
+        return self._view(playlist, response.text, response.url, t)

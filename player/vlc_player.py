@@ -316,7 +316,8 @@ class VlcPlayer:
         self._feed_config = edge_feed
         self._feed_caching_ms = int(feed_caching_ms)
         self._feed: LiveEdgeFeed | None = None
-        self._controller.set_edge_feed(self._ts_feed)
+        self._feed_in_use = edge_feed is not None  # decided again at each start (_media_url)
+        self._controller.set_edge_feed(self._feed_in_use)
         self._stop = threading.Event()
         self._closed = False
         self._pending: queue.Queue = queue.Queue()  # commands from any thread for the supervisor
@@ -515,7 +516,7 @@ class VlcPlayer:
     def _start_watcher(self, url: str) -> None:
         if self._watcher is not None:
             self._watcher.close()
-        self._watcher = PlaylistWatcher(url).start()
+        self._watcher = PlaylistWatcher(url, borrow=self._feed_playlist).start()
         self._last_media_seq = None
         self._not_live_since = None
 
@@ -526,30 +527,50 @@ class VlcPlayer:
         self._stop_vlc()
         self._close_feed()
         self._feed_config = config
+        self._feed_in_use = config is not None
         with self._state_lock:
-            self._controller.set_edge_feed(self._ts_feed)
-        log.info("playback path: %s", f"live-edge feed ({config.mode})" if config else "VLC's own HLS client")
+            self._controller.set_edge_feed(self._feed_in_use)
+        log.info("playback path: %s", "live-edge feed" if config else "VLC's own HLS client")
         if was_playing and self._url is not None:
             self._start_vlc()
 
     @property
     def _ts_feed(self) -> bool:
-        return self._feed_config is not None and self._feed_config.mode == "ts"
+        """libVLC reads the live-edge feed's TS (not the origin's playlist) in the current playback."""
+        return self._feed_in_use
+
+    @property
+    def feed_in_use(self) -> bool:
+        return self._feed_in_use
 
     def _media_url(self) -> str:
-        """The URL libVLC opens: the live-edge feed's (one per origin URL, reset per playback) or the origin's."""
+        """The URL libVLC opens: the live-edge feed's (one feed per origin URL) or the origin's.
+
+        Encrypted or fMP4 streams cannot go through the feed (it concatenates TS segments): those play
+        through VLC's own HLS client whatever the setting.
+        """
         assert self._url is not None
-        if self._feed_config is None:
+        view = self._watcher.latest() if self._watcher else None
+        blocked = view.not_streamable if view is not None else None
+        self._feed_in_use = self._feed_config is not None and blocked is None
+        with self._state_lock:
+            self._controller.set_edge_feed(self._feed_in_use)
+        if not self._feed_in_use:
+            if self._feed_config is not None:
+                log.info("%s: playing through VLC's own HLS client, not the live-edge feed", blocked)
             return self._url
         if self._feed is None:
             self._feed = LiveEdgeFeed(self._url, self._feed_config).start()
-        self._feed.reset()
         return self._feed.url
 
     def _close_feed(self) -> None:
         if self._feed is not None:
             self._feed.close()
             self._feed = None
+
+    def _feed_playlist(self) -> tuple[float, str, str] | None:
+        feed = self._feed  # read on the watcher thread: the feed may be closed meanwhile, that is harmless
+        return feed.latest_playlist() if feed is not None else None
 
     def edge_feed_stats(self) -> EdgeFeedStats | None:
         feed = self._feed

@@ -6,11 +6,10 @@ import socket
 import threading
 import time
 
-import m3u8
 import pytest
 import requests
 
-from player.edge_feed import EdgeFeedConfig, LiveEdgeFeed, hold_deadline, next_poll_at
+from player.edge_feed import EdgeFeedConfig, LiveEdgeFeed, next_poll_at
 from tests.monitor.fakeserver import M3U8, FakeServer, Reply
 
 SEGMENT_S = 0.5
@@ -101,14 +100,8 @@ def test_next_poll_waits_for_the_due_time_then_polls_every_poll_s() -> None:
     assert next_poll_at(10.0, newest_seen_t=None, duration_s=None, cfg=cfg) == pytest.approx(10.1)
 
 
-def test_hold_deadline_is_half_a_segment_late_and_at_least_a_second() -> None:
-    assert hold_deadline(10.0, newest_seen_t=9.0, duration_s=4.0) == pytest.approx(15.0)
-    assert hold_deadline(10.0, newest_seen_t=9.9, duration_s=0.2) == pytest.approx(11.0)
-    assert hold_deadline(10.0, newest_seen_t=None, duration_s=None) == pytest.approx(13.0)
-
-
 def test_ts_mode_streams_the_newest_segment_then_each_new_one_as_it_appears(origin) -> None:
-    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="ts", start_segments=1)).start()
+    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(start_segments=1)).start()
     reader = StreamReader(feed.url)
     try:
         reader.wait_for(b"SEG12|")
@@ -136,7 +129,7 @@ def test_ts_mode_streams_the_newest_segment_then_each_new_one_as_it_appears(orig
 
 
 def test_ts_mode_ends_the_stream_at_a_discontinuity(origin) -> None:
-    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="ts")).start()
+    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig()).start()
     reader = StreamReader(feed.url)
     try:
         reader.wait_for(b"SEG12|")
@@ -148,43 +141,10 @@ def test_ts_mode_ends_the_stream_at_a_discontinuity(origin) -> None:
         feed.close()
 
 
-def test_playlist_mode_starts_short_and_holds_until_the_next_segment(origin) -> None:
-    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="playlist", start_segments=2)).start()
-    try:
-        first = requests.get(feed.url, timeout=5)
-        assert first.status_code == 200 and first.headers["Content-Type"] == M3U8
-        parsed = m3u8.loads(first.text)
-        assert parsed.media_sequence == 11 and parsed.target_duration == 1
-        assert [s.uri for s in parsed.segments] == [origin.server.url(f"/hls/stream-{n}.ts") for n in (11, 12)]
-
-        threading.Timer(0.3, origin.add).start()
-        start = time.monotonic()
-        second = requests.get(feed.url, timeout=5)
-        held = time.monotonic() - start
-        assert 0.25 < held < 1.0, held
-        assert [s.uri.rsplit("/", 1)[-1] for s in m3u8.loads(second.text).segments] == [
-            "stream-11.ts",
-            "stream-12.ts",
-            "stream-13.ts",
-        ]
-        stats = feed.stats()
-        assert stats.holds == 1 and stats.requests == 2
-    finally:
-        feed.close()
-
-
-def test_master_playlists_redirect_in_playlist_mode_and_are_followed_in_ts_mode(origin) -> None:
+def test_a_master_playlist_is_followed_to_its_first_variant(origin) -> None:
     master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000\nstream.m3u8\n"
     origin.server.routes["/hls/master.m3u8"] = lambda method, path: Reply(200, master, {"Content-Type": M3U8})
-    master_url = origin.server.url("/hls/master.m3u8")
-    feed = LiveEdgeFeed(master_url, EdgeFeedConfig(mode="playlist")).start()
-    try:
-        answer = requests.get(feed.url, timeout=5, allow_redirects=False)
-        assert answer.status_code == 302 and answer.headers["Location"] == master_url
-        assert feed.stats().redirected
-    finally:
-        feed.close()
-    feed = LiveEdgeFeed(master_url, EdgeFeedConfig(mode="ts")).start()
+    feed = LiveEdgeFeed(origin.server.url("/hls/master.m3u8")).start()
     reader = StreamReader(feed.url)
     try:
         reader.wait_for(b"SEG12|")
@@ -193,17 +153,23 @@ def test_master_playlists_redirect_in_playlist_mode_and_are_followed_in_ts_mode(
         feed.close()
 
 
-def test_origin_errors_pass_through_in_playlist_mode(origin) -> None:
-    origin.server.routes["/hls/stream.m3u8"] = lambda method, path: Reply(404, "no such stream")
-    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(mode="playlist")).start()
+def test_an_encrypted_stream_is_not_streamed(origin) -> None:
+    plain = origin.text
+    origin.text = lambda: plain().replace("#EXTINF", '#EXT-X-KEY:METHOD=AES-128,URI="k.bin"\n#EXTINF', 1)
+    feed = LiveEdgeFeed(origin.url).start()
+    reader = StreamReader(feed.url)
     try:
-        answer = requests.get(feed.url, timeout=5)
-        assert answer.status_code == 404 and answer.text == "no such stream"
-        assert requests.get(feed.url.replace("live.m3u8", "other"), timeout=5).status_code == 404
+        assert reader.eof.wait(3.0), "VLC cannot play concatenated encrypted segments: the stream must end"
+        assert b"SEG" not in reader.data
+        assert feed.stats().segments_fed == 0
     finally:
+        reader.close()
         feed.close()
 
 
-def test_an_unknown_mode_is_refused() -> None:
-    with pytest.raises(ValueError, match="ts or playlist"):
-        LiveEdgeFeed("http://127.0.0.1:9/x.m3u8", EdgeFeedConfig(mode="udp"))
+def test_other_paths_answer_404(origin) -> None:
+    feed = LiveEdgeFeed(origin.url).start()
+    try:
+        assert requests.get(feed.url.replace("live.ts", "live.m3u8"), timeout=5).status_code == 404
+    finally:
+        feed.close()

@@ -49,3 +49,37 @@ def test_endlist_and_errors_are_not_live() -> None:
     assert not PlaylistView(t_mono=0.0, url=URL, status=404, error="HTTP 404").live
     empty = view_from_playlist(parse_media_playlist(_playlist(0, 0), URL), url=URL, t_mono=0.0, first_seen={})
     assert not empty.live
+
+
+def test_watcher_reads_a_fresh_shared_fetch_instead_of_asking_again() -> None:
+    import time
+
+    from player.playlist_watch import PlaylistWatcher
+    from tests.monitor.fakeserver import M3U8, FakeServer, Reply
+
+    def text(n: int) -> str:
+        return "#EXTM3U\n#EXT-X-TARGETDURATION:1\n" + "".join(f"#EXTINF:1.0,\ns{i}.ts\n" for i in range(n))
+
+    shared: dict[str, tuple[float, str, str] | None] = {"fetch": None}
+    with FakeServer() as server:
+        server.routes["/p.m3u8"] = lambda method, path: Reply(200, text(2), {"Content-Type": M3U8})
+        url = server.url("/p.m3u8")
+        watcher = PlaylistWatcher(url, interval_s=0.1, borrow=lambda: shared["fetch"]).start()
+        try:
+            deadline = time.monotonic() + 3
+            while watcher.latest() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert watcher.latest().segment_count == 2  # its own first poll
+            shared["fetch"] = (time.monotonic() + 60, text(5), url)  # "fresh" for the next minute
+            while watcher.latest().segment_count != 5 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            requests_before = watcher.fetches
+            time.sleep(0.5)
+            assert watcher.latest().segment_count == 5
+            assert watcher.fetches == requests_before  # no request of its own while the shared one is fresh
+            shared["fetch"] = (time.monotonic() - 10, text(5), url)  # stale: it asks the origin again
+            while watcher.latest().segment_count != 2 and time.monotonic() < deadline + 2:
+                time.sleep(0.01)
+            assert watcher.latest().segment_count == 2 and watcher.fetches > requests_before
+        finally:
+            watcher.close()

@@ -28,7 +28,6 @@ def test_controls_start_from_settings_and_write_back(qtbot, tmp_path) -> None:
 
         panel.path_combo.setCurrentIndex(panel.path_combo.findData("feed"))
         qtbot.waitUntil(lambda: player.edge_feed_config is not None, timeout=3_000)
-        assert player.edge_feed_config.mode == "ts"
         assert settings.get("settings/player_path") == "feed"
 
         panel.target_spin.setValue(0.0)  # "auto"
