@@ -12,6 +12,7 @@ import argparse
 import importlib
 import logging
 import sys
+from importlib import metadata
 from types import ModuleType
 
 COMMANDS: dict[str, str] = {
@@ -20,10 +21,18 @@ COMMANDS: dict[str, str] = {
     "probe": "monitor.probe_cli",
     "plan": "monitor.plan_cli",
     "clock": "player.clock_cli",
+    "desktop": "gui.desktop_install",
 }
 DEFAULT_COMMAND = "gui"
 VERBOSE_FLAGS = ("-v", "-vv", "-vvv", "--verbose")
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
+
+
+def version() -> str:
+    try:
+        return metadata.version("hlsmon")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def _load(name: str) -> ModuleType:
@@ -36,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Play and monitor live HLS streams. With no command, opens the window "
         "(on the local lab when no URL is given).",
     )
+    parser.add_argument("--version", action="version", version=f"hlsmon {version()}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-v info, -vv debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
@@ -55,7 +65,7 @@ def _with_default_command(argv: list[str]) -> list[str]:
     """Insert the default command when the user gave none (``hlsmon`` or ``hlsmon URL``)."""
     verbose = [a for a in argv if a in VERBOSE_FLAGS]
     rest = [a for a in argv if a not in VERBOSE_FLAGS]
-    if rest[:1] and (rest[0] in COMMANDS or rest[0] in ("-h", "--help")):
+    if rest[:1] and (rest[0] in COMMANDS or rest[0] in ("-h", "--help", "--version")):
         return argv
     return [*verbose, DEFAULT_COMMAND, *rest]
 

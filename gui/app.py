@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import argparse
 import logging
+from importlib.resources import as_file, files
 
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from gui import theme
+from gui.desktop_install import APP_ID, PNG_SIZES
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from gui.stream_control import LabControl
 
 log = logging.getLogger(__name__)
+
+
+def application_icon() -> QIcon:
+    """The icon at every rendered size (crisp in docks, title bars and the task switcher)."""
+    icon = QIcon()
+    for size in PNG_SIZES:
+        with as_file(files("resources") / "icons" / f"hlsmon-{size}.png") as path:
+            icon.addFile(str(path))
+    return icon
 
 
 def configure_pyqtgraph() -> None:
@@ -29,6 +41,8 @@ def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindo
     theme.apply(app, settings.get("settings/theme"))
     app.setApplicationName("hlsmon")
     app.setOrganizationName("hlsmon")
+    app.setDesktopFileName(APP_ID)  # Wayland/X11 docks match the window to the installed launcher
+    app.setWindowIcon(application_icon())
     window = MainWindow(settings, with_player=not args.no_player)
     user_settings = parse_settings(args.set)
     if args.profile != "auto":

@@ -33,7 +33,7 @@ from gui.profile_panel import ProfilePanel
 from gui.server_model import ServerModelView, model_available
 from gui.settings import Settings
 from gui.stream_control import StreamControl, default_record_dir
-from gui.url_bar import UrlBar
+from gui.url_bar import UrlBar, input_problem
 from gui.verdicts_panel import VerdictsPanel
 from gui.video import make_video_panel
 from gui.window_actions import WindowActions
@@ -233,7 +233,9 @@ class MainWindow(WindowActions, QMainWindow):
     @Slot(str, str)
     def play(self, origin: str, cdn: str = "") -> None:
         origin, cdn = origin.strip(), cdn.strip()
-        if not origin:
+        problem = input_problem(origin, cdn)
+        if problem:
+            self.refuse_input(problem)
             return
         self.cancel_replay()
         self.replaying = False
@@ -258,6 +260,13 @@ class MainWindow(WindowActions, QMainWindow):
             )
         self.video.play(cdn or origin)
         self.follow_live()
+
+    def refuse_input(self, problem: str) -> None:
+        """A URL that cannot be played: nothing of the previous stream stays on screen as if it were this one."""
+        self.stop()
+        self.clear()
+        self.status.setText(problem)
+        self.url_bar.origin.setFocus()
 
     @Slot()
     def stop(self) -> None:

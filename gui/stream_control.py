@@ -10,6 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 
 from gui.monitor_bridge import LabBridge, MonitorBridge
+from monitor.monitor import Monitor
+from monitor.records import EndpointConfig, MonitorConfig
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ class StreamControl(QObject):
         self.record_dir = record_dir
         self.bridge = MonitorBridge()
         self.bridge.event_received.connect(self._on_bridge_event, Qt.ConnectionType.QueuedConnection)
-        self.monitor: object | None = None
+        self.monitor: Monitor | None = None
         self.record_path: Path | None = None
 
     @property
@@ -41,12 +43,6 @@ class StreamControl(QObject):
 
     def start(self, origin: str, cdn: str = "", download_segments: bool = False) -> bool:
         self.stop()
-        try:
-            from monitor.monitor import Monitor
-            from monitor.records import EndpointConfig, MonitorConfig
-        except ImportError as exc:
-            self.failed.emit(f"The monitoring core is not available: {exc}")
-            return False
         endpoints = [EndpointConfig(name="origin", url=origin)]
         if cdn:
             endpoints.append(EndpointConfig(name="cdn", url=cdn, reference="origin"))
@@ -58,6 +54,10 @@ class StreamControl(QObject):
         )
         try:
             self.monitor = Monitor(config, on_event=self.bridge.on_event)
+        except ValueError as exc:  # a URL the monitor refuses: the user's input, not a bug (no traceback)
+            self.failed.emit(f"Could not start monitoring: {exc}")
+            return False
+        try:
             self.monitor.start()
         except Exception as exc:
             log.exception("monitor failed to start")

@@ -5,6 +5,21 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+from monitor.fetch import check_url
+
+EXAMPLE_URL = "http://host:8080/hls/key.m3u8"
+
+
+def input_problem(origin: str, cdn: str) -> str | None:
+    """Why the typed URLs cannot be played and monitored, in words for the status line; None when they can."""
+    if not origin:
+        return f"Enter the origin playlist URL first, for example {EXAMPLE_URL}"
+    for label, url in (("Origin", origin), ("CDN", cdn)):
+        reason = check_url(url) if url else None
+        if reason:
+            return f"{label} URL {url!r}: {reason}. Playlists are fetched over http:// or https://, e.g. {EXAMPLE_URL}"
+    return None
+
 
 def _url_combo(placeholder: str, name: str) -> QComboBox:
     combo = QComboBox()
@@ -27,7 +42,7 @@ class UrlBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.origin = _url_combo(
-            "origin playlist URL (paste or drop), e.g. http://host:8080/hls/key.m3u8", "origin-url"
+            f"origin playlist URL (paste or drop), e.g. {EXAMPLE_URL}", "origin-url"
         )
         self.cdn = _url_combo("optional CDN URL of the same playlist", "cdn-url")
         self.play_button = QPushButton("▶ Play")
@@ -74,5 +89,4 @@ class UrlBar(QWidget):
     @Slot()
     def _on_play_clicked(self) -> None:
         origin, cdn = self.urls()
-        if origin:
-            self.play_requested.emit(origin, cdn)
+        self.play_requested.emit(origin, cdn)  # the window explains an empty or refused URL
