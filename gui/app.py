@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from importlib.resources import as_file, files
 
 import pyqtgraph as pg
@@ -12,10 +13,13 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from gui import theme
+from gui.cli import LAB_CDN_SCENARIOS, parse_settings
 from gui.desktop_install import APP_ID, PNG_SIZES
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from gui.stream_control import LabControl
+from lab.scenarios import SCENARIOS
+from lab.stack import Lab, LabConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +38,6 @@ def configure_pyqtgraph() -> None:
 
 
 def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindow, LabControl | None]:
-    from gui.cli import parse_settings
-
     configure_pyqtgraph()
     settings = Settings(args.config_file)
     theme.apply(app, settings.get("settings/theme"))
@@ -59,14 +61,24 @@ def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindo
     return window, lab_control
 
 
-def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
-    overrides: dict[str, object] = {"fragment_s": args.lab_fragment, "playlist_length_s": args.lab_playlist}
+def lab_config(args: argparse.Namespace) -> LabConfig:
+    """The window's ``--lab-*`` options as the lab sets them up: a CDN policy that names a ``hlsmon lab``
+    scenario is configured by that scenario (the stale-playlist demo needs an origin without Cache-Control,
+    or the edge keeps the playlist for 1 s only and never goes stale)."""
+    config = LabConfig(fragment_s=args.lab_fragment, playlist_length_s=args.lab_playlist)
+    scenario = LAB_CDN_SCENARIOS.get(args.lab_cdn)
+    if scenario is not None:
+        return SCENARIOS[scenario].configure(config, lambda line: log.info("lab: %s", line))
     if args.lab_cdn != "none":
-        overrides["cdn_policy"] = args.lab_cdn
-    control = LabControl(window, **overrides)
+        return config.with_(cdn_policy=args.lab_cdn)
+    return config
+
+
+def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
+    control = LabControl(lab_config(args), window)
     window.status.setText("Starting the lab (nginx-rtmp and an ffmpeg publisher on 127.0.0.1)…")
 
-    def ready(lab: object) -> None:
+    def ready(lab: Lab) -> None:
         window.profile.set_profile(
             "nginx-rtmp",
             {
@@ -77,14 +89,13 @@ def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
             },
         )
         window.model.refs.values["source_fps"] = float(lab.config.fps)
-        delivery = getattr(lab, "delivery", None)
-        edge = getattr(delivery, "edge_playlist_url", None) if delivery is not None else None
-        origin = getattr(lab, "origin_playlist_url", lab.playlist_url)
+        edge = lab.delivery.edge_playlist_url if lab.delivery is not None else None
+        origin = lab.origin_playlist_url
         window.download_segments = True  # loopback: cheap, gives the bitrate chart
         window.play(origin, args.cdn or edge or "")
-        window.statusBar().showMessage(
-            f"Lab running. OBS: server {lab.rtmp_server_url}, stream key {lab.config.stream_key}", 15_000
-        )
+        window.show_ingest(lab.rtmp_server_url, lab.config.stream_key)
+        sys.stdout.write(f"Lab running. OBS: server {lab.rtmp_server_url}, stream key {lab.config.stream_key}\n")
+        sys.stdout.flush()
 
     def failed(message: str) -> None:
         window.status.setText(f"The lab could not start: {message}")

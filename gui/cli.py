@@ -11,6 +11,8 @@ import sys
 log = logging.getLogger(__name__)
 
 HELP = "open the window (on the local lab when no URL is given)"
+# The window's --lab-cdn policies that reproduce a named `hlsmon lab --scenario`: set up exactly as it does.
+LAB_CDN_SCENARIOS = {"tutorial-fix": "tutorial-fix", "caching-optimized": "stale-playlist"}
 PROFILES = ("auto", "nginx-rtmp", "ffmpeg", "nms", "srs", "mediamtx", "generic")
 
 

@@ -160,6 +160,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.replay_progress.setFormat("reading session %p%")
         self.replay_progress.hide()
         self.statusBar().addPermanentWidget(self.replay_progress)
+        self.ingest_label = QLabel()  # where OBS publishes (the lab's server and key); hidden until known
+        self.ingest_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ingest_label.hide()
+        self.statusBar().addPermanentWidget(self.ingest_label)
         self.follow_label = QLabel("● following live")
         self.statusBar().addPermanentWidget(self.follow_label)
         self.tray = QSystemTrayIcon(self.windowIcon(), self) if QSystemTrayIcon.isSystemTrayAvailable() else None
@@ -260,6 +264,12 @@ class MainWindow(WindowActions, QMainWindow):
             )
         self.video.play(cdn or origin)
         self.follow_live()
+
+    def show_ingest(self, server: str, key: str) -> None:
+        """Keep OBS's server and stream key on screen (selectable, to paste into OBS → Settings → Stream)."""
+        self.ingest_label.setText(f"OBS server <b>{server}</b> · stream key <b>{key}</b>")
+        self.ingest_label.setToolTip("OBS → Settings → Stream → Service: Custom; paste the server and the key")
+        self.ingest_label.show()
 
     def refuse_input(self, problem: str) -> None:
         """A URL that cannot be played: nothing of the previous stream stays on screen as if it were this one."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 
 from gui.monitor_bridge import LabBridge, MonitorBridge
+from lab.stack import Lab, LabConfig
 from monitor.monitor import Monitor
 from monitor.records import EndpointConfig, MonitorConfig
 
@@ -81,15 +82,15 @@ class StreamControl(QObject):
 
 
 class LabControl(QObject):
-    """Starts the lab (engineer A's lab.stack.Lab) off the GUI thread; ``ready`` carries the Lab."""
+    """Starts the lab (lab.stack.Lab) off the GUI thread; ``ready`` carries the Lab."""
 
     ready = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, **overrides: object) -> None:
+    def __init__(self, config: LabConfig, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.overrides = overrides
-        self.lab: object | None = None
+        self.config = config
+        self.lab: Lab | None = None
         self.bridge = LabBridge()
         self.bridge.lab_ready.connect(self._on_lab_ready, Qt.ConnectionType.QueuedConnection)
         self.bridge.lab_failed.connect(self._on_lab_failed, Qt.ConnectionType.QueuedConnection)
@@ -106,15 +107,15 @@ class LabControl(QObject):
         servers never run on the GUI thread (lab/process.py forks every child from its own long-lived thread)."""
         lab = None
         try:
-            lab = self._start_lab(self.overrides)
+            lab = self._start_lab(self.config)
         except Exception as exc:
-            if not self.overrides.get("cdn_policy"):
+            if self.config.cdn_policy == "none":
                 log.exception("lab failed")
                 self.bridge.on_failed(str(exc))
                 return
             log.warning("the lab with a CDN edge failed (%s); starting it without the CDN", exc)
             try:
-                lab = self._start_lab({k: v for k, v in self.overrides.items() if k != "cdn_policy"})
+                lab = self._start_lab(self.config.with_(cdn_policy="none"))
             except Exception as exc2:
                 log.exception("lab failed")
                 self.bridge.on_failed(str(exc2))
@@ -123,10 +124,8 @@ class LabControl(QObject):
         self._stop_event.wait()
         lab.stop()
 
-    def _start_lab(self, overrides: dict[str, object]) -> object:
-        from lab.stack import Lab, LabConfig
-
-        lab = Lab(LabConfig(**overrides))
+    def _start_lab(self, config: LabConfig) -> Lab:
+        lab = Lab(config)
         self.lab = lab
         try:
             lab.start()
