@@ -30,4 +30,5 @@ def test_plain_policies_change_only_the_edge(policy: str) -> None:
 
 def test_default_demo_is_the_tutorial_fix_scenario() -> None:
     config = lab_config(_window_args())
-    assert config == SCENARIOS["tutorial-fix"].configure(LabConfig(), lambda _: None)
+    base = LabConfig(fragment_s=2.0, playlist_length_s=10.0)
+    assert config == SCENARIOS["tutorial-fix"].configure(base, lambda _: None)
