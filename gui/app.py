@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from importlib.resources import as_file, files
 
@@ -104,6 +105,24 @@ def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
     control.failed.connect(failed)
     control.start()
     return control
+
+
+def close_on_signals(app: QApplication, window: MainWindow, signals: tuple[signal.Signals, ...]) -> QTimer:
+    """Ctrl-C or SIGTERM close the window as its close button does: the session ends with a whole line and
+    the caller then stops the lab, which removes its temporary folder. Python runs signal handlers only
+    between bytecodes, so a timer wakes the interpreter while Qt's event loop waits."""
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("%s: closing the window", signal.Signals(signum).name)
+        window.close()
+        app.quit()
+
+    for sig in signals:
+        signal.signal(sig, handler)
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    return wake
 
 
 def schedule_exit(app: QApplication, window: MainWindow, after_s: float, screenshot: str | None) -> None:

@@ -92,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import build_window
+    from gui.app import build_window, close_on_signals
 
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     window, lab_control = build_window(app, args)
+    close_on_signals(app, window, (signal.SIGINT, signal.SIGTERM))
     window.show()
     if args.screenshot or args.quit_after:
         from gui.app import schedule_exit
