@@ -7,7 +7,7 @@ import math
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -29,6 +29,7 @@ from gui.charts.theme import theme_for
 from gui.dashboard_model import AlertItem, DashboardModel
 from gui.host_metrics import HostSampler
 from gui.ingest import Ingestor
+from gui.layouts import DEFAULT_LAYOUT, LAYOUTS, apply_layout
 from gui.profile_panel import ProfilePanel
 from gui.server_model import ServerModelView, model_available
 from gui.settings import Settings
@@ -217,6 +218,16 @@ class MainWindow(WindowActions, QMainWindow):
         self._action(v, "Zoom &out", lambda: self.zoom(2.0), QKeySequence.StandardKey.ZoomOut)
         self._action(v, "Show &everything", self.show_all, "Home")
         self._action(v, "&Reset layout", self.reset_layout)
+        presets = v.addMenu("&Layout")
+        group = QActionGroup(self)
+        self.layout_actions: dict[str, QAction] = {}
+        for number, layout in enumerate(LAYOUTS.values(), start=1):
+            action = self._action(presets, layout.label, lambda _=False, n=layout.name: self.set_layout(n),
+                                  f"Ctrl+{number}")  # fmt: skip
+            action.setCheckable(True)
+            group.addAction(action)
+            self.layout_actions[layout.name] = action
+        self.layout_actions[self.layout_name()].setChecked(True)
         v.addSeparator()
         for dock in self.docks.values():
             v.addAction(dock.toggleViewAction())
@@ -232,6 +243,18 @@ class MainWindow(WindowActions, QMainWindow):
         state = self.settings.state("window")
         if state is not None:
             self.restoreState(state)
+        else:  # first start: size the docks once the window has its real size
+            QTimer.singleShot(0, lambda: apply_layout(self, self.docks, self.layout_name()))
+
+    def layout_name(self) -> str:
+        name = self.settings.get("settings/layout")
+        return name if name in LAYOUTS else DEFAULT_LAYOUT
+
+    def set_layout(self, name: str) -> None:
+        """Apply a preset of View → Layout and remember it."""
+        self.settings.set("settings/layout", name)
+        self.layout_actions[name].setChecked(True)
+        apply_layout(self, self.docks, name)
 
     # --- stream --------------------------------------------------------------------------------
     @Slot(str, str)
@@ -472,6 +495,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
+        apply_layout(self, self.docks, self.layout_name())
 
     @Slot(object)
     def _on_alert_selected(self, alert: AlertItem | None) -> None:

@@ -36,6 +36,7 @@ OPTIONS: dict[str, Option] = {
         Option("settings/follow_span_s", 120.0, float, "seconds shown when following live"),
         Option("settings/redraw_ms", 500, int, "chart redraw interval (ms)"),
         Option("settings/theme", "system", str, "system | light | dark"),
+        Option("settings/layout", "operator", str, "window layout preset: operator | player | charts"),
         Option("settings/record_dir", "", str, "folder for session files (empty: user data dir)"),
         Option("settings/download_segments", False, bool, "download each new segment (bitrate, TTFB)"),
         Option("settings/notify", True, bool, "tray notification when a stream goes live or ends"),
