@@ -68,7 +68,12 @@ class MainWindow(WindowActions, QMainWindow):
         self._shown_alerts = 0
         self.redraw_ms: list[float] = []
         self.chart_theme = theme_for(app_theme.is_dark(settings.get("settings/theme")))
-        self.stream = StreamControl(default_record_dir(settings.get("settings/record_dir")), self)
+        self.stream = StreamControl(
+            default_record_dir(settings.get("settings/record_dir")),
+            self,
+            keep_days=settings.get("settings/session_keep_days"),
+            keep_bytes=int(settings.get("settings/session_keep_gb") * 1024**3),
+        )
         self.stream.event_received.connect(self._on_event)
         self.stream.failed.connect(self._on_stream_failed)
         self._build_ui(with_player)
@@ -284,6 +289,7 @@ class MainWindow(WindowActions, QMainWindow):
             self.url_bar.set_running(True)
             self.status.setText(
                 f"Monitoring {origin}" + (f" and {cdn}" if cdn else "") + f" — recording to {self.stream.record_path}"
+                + (f" ({self.stream.retention.words()})" if self.stream.retention else "")
             )
         self.video.play(cdn or origin)
         self.follow_live()

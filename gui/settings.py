@@ -38,6 +38,8 @@ OPTIONS: dict[str, Option] = {
         Option("settings/theme", "system", str, "system | light | dark"),
         Option("settings/layout", "operator", str, "window layout preset: operator | player | charts"),
         Option("settings/record_dir", "", str, "folder for session files (empty: user data dir)"),
+        Option("settings/session_keep_days", 7.0, float, "remove recorded sessions older than this (days)"),
+        Option("settings/session_keep_gb", 2.0, float, "keep recorded sessions within this total size (GB)"),
         Option("settings/download_segments", False, bool, "download each new segment (bitrate, TTFB)"),
         Option("settings/notify", True, bool, "tray notification when a stream goes live or ends"),
         Option("settings/player_target_s", 0.0, float, "player's live-edge target latency (0 = automatic)"),

@@ -13,6 +13,7 @@ from gui.monitor_bridge import LabBridge, MonitorBridge
 from lab.stack import Lab, LabConfig
 from monitor.monitor import Monitor
 from monitor.records import EndpointConfig, MonitorConfig
+from monitor.retention import DEFAULT_KEEP_BYTES, DEFAULT_KEEP_DAYS, Retention, prune_sessions
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,19 @@ class StreamControl(QObject):
     event_received = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, record_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        record_dir: Path,
+        parent: QObject | None = None,
+        *,
+        keep_days: float = DEFAULT_KEEP_DAYS,
+        keep_bytes: int = DEFAULT_KEEP_BYTES,
+    ) -> None:
         super().__init__(parent)
         self.record_dir = record_dir
+        self.keep_days = keep_days
+        self.keep_bytes = keep_bytes
+        self.retention: Retention | None = None  # what the last start removed and what the sessions use
         self.bridge = MonitorBridge()
         self.bridge.event_received.connect(self._on_bridge_event, Qt.ConnectionType.QueuedConnection)
         self.monitor: Monitor | None = None
@@ -50,6 +61,9 @@ class StreamControl(QObject):
         self.record_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.record_path = self.record_dir / f"session-{stamp}.jsonl"
+        self.retention = prune_sessions(
+            self.record_dir, now=datetime.now(UTC), keep_days=self.keep_days, keep_bytes=self.keep_bytes
+        )
         config = MonitorConfig(
             endpoints=tuple(endpoints), record_path=self.record_path, download_segments=download_segments
         )
