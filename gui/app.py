@@ -19,6 +19,7 @@ from gui.desktop_install import APP_ID, PNG_SIZES
 from gui.main_window import MainWindow
 from gui.settings import Settings
 from gui.stream_control import LabControl
+from gui.stream_key import Ingest
 from lab.scenarios import SCENARIOS
 from lab.stack import Lab, LabConfig
 
@@ -94,7 +95,17 @@ def start_lab(window: MainWindow, args: argparse.Namespace) -> LabControl:
         origin = lab.origin_playlist_url
         window.download_segments = True  # loopback: cheap, gives the bitrate chart
         window.play(origin, args.cdn or edge or "")
-        window.show_ingest(lab.rtmp_server_url, lab.config.stream_key)
+        window.show_ingest(
+            Ingest(
+                server=lab.rtmp_server_url,
+                key=lab.config.stream_key,
+                http_base=origin.rsplit("/", 1)[0],
+                origin="nginx-rtmp",
+                keyint_s=lab.config.keyint_s,
+                fragment_s=args.lab_fragment,
+                source="the lab",
+            )
+        )
         sys.stdout.write(f"Lab running. OBS: server {lab.rtmp_server_url}, stream key {lab.config.stream_key}\n")
         sys.stdout.flush()
 

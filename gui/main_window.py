@@ -34,6 +34,7 @@ from gui.profile_panel import ProfilePanel
 from gui.server_model import ServerModelView, model_available
 from gui.settings import Settings
 from gui.stream_control import StreamControl, default_record_dir
+from gui.stream_key import Ingest, ingest_from_playlist
 from gui.url_bar import UrlBar, input_problem
 from gui.verdicts_panel import VerdictsPanel
 from gui.video import make_video_panel
@@ -166,6 +167,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.replay_progress.setFormat("reading session %p%")
         self.replay_progress.hide()
         self.statusBar().addPermanentWidget(self.replay_progress)
+        self.lab_ingest: Ingest | None = None  # the lab's OBS server and key, once it runs
         self.ingest_label = QLabel()  # where OBS publishes (the lab's server and key); hidden until known
         self.ingest_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.ingest_label.hide()
@@ -294,11 +296,31 @@ class MainWindow(WindowActions, QMainWindow):
         self.video.play(cdn or origin)
         self.follow_live()
 
-    def show_ingest(self, server: str, key: str) -> None:
+    def show_ingest(self, ingest: Ingest) -> None:
         """Keep OBS's server and stream key on screen (selectable, to paste into OBS → Settings → Stream)."""
+        self.lab_ingest = ingest
+        server, key = ingest.server, ingest.key
         self.ingest_label.setText(f"OBS server <b>{server}</b> · stream key <b>{key}</b>")
         self.ingest_label.setToolTip("OBS → Settings → Stream → Service: Custom; paste the server and the key")
         self.ingest_label.show()
+
+    def running_ingest(self) -> Ingest | None:
+        """What the stream-key helper starts from: the lab's own ingest, else what the playing URL and the
+        server profile say."""
+        if self.lab_ingest is not None:
+            return self.lab_ingest
+        origin = self.model.info.get("origin")
+        if not self.stream.running or not origin:
+            return None
+        settings = self.profile.settings()
+        fragment = settings.get("hls_fragment", settings.get("hls_time"))
+        keyint = settings.get("keyint")
+        return ingest_from_playlist(
+            str(origin),
+            self.profile.profile(),
+            keyint_s=float(keyint) if isinstance(keyint, int | float) else None,
+            fragment_s=float(fragment) if isinstance(fragment, int | float) else None,
+        )
 
     def refuse_input(self, problem: str) -> None:
         """A URL that cannot be played: nothing of the previous stream stays on screen as if it were this one."""

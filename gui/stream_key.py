@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -38,9 +39,49 @@ class StreamUrls:
         )
 
 
-def build_urls(server: str, app: str, key: str, http_base: str) -> StreamUrls:
+@dataclass(frozen=True)
+class Ingest:
+    """Where OBS publishes the running stream and how it should encode, as far as the window knows it."""
+
+    server: str  # rtmp://host[:port]/app
+    key: str
+    http_base: str  # the HTTP folder the playlist is served from
+    origin: str  # server profile: nginx-rtmp, nms, ffmpeg, ...
+    keyint_s: float | None = None
+    fragment_s: float | None = None
+    source: str = "the playing URL"  # where these values come from, said in the dialog
+
+
+NESTED_NAMES = ("index.m3u8", "playlist.m3u8", "stream.m3u8")
+
+
+def ingest_from_playlist(url: str, origin: str, *, keyint_s: float | None, fragment_s: float | None) -> Ingest | None:
+    """Read server, application and key back from a playlist URL laid out as the origin serves it:
+    nginx-rtmp ``http://host/hls/KEY.m3u8`` (``hls_nested``: ``…/KEY/index.m3u8``), Node-Media-Server
+    ``http://host:8000/APP/KEY/index.m3u8``. None when the URL says nothing usable."""
+    parts = urlsplit(url)
+    segments = [p for p in parts.path.split("/") if p]
+    if not parts.hostname or not segments or not segments[-1].endswith(".m3u8"):
+        return None
+    nested = segments[-1] in NESTED_NAMES and len(segments) >= 2
+    key = segments[-2] if nested else segments[-1].removesuffix(".m3u8")
+    folder = segments[:-2] if nested else segments[:-1]
+    app = folder[-1] if origin == "nms" and folder else "live"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    http_base = f"{parts.scheme}://{parts.netloc}/" + "/".join(folder)
+    return Ingest(
+        server=f"rtmp://{host}/{app}",
+        key=key,
+        http_base=http_base.rstrip("/"),
+        origin=origin,
+        keyint_s=keyint_s,
+        fragment_s=fragment_s,
+    )
+
+
+def build_urls(server: str, app: str, key: str, http_base: str, origin: str = "nginx-rtmp") -> StreamUrls:
     """``server`` is ``rtmp://host[:port]`` (an app path in it is accepted); ``http_base`` is the HTTP
-    folder that serves hls_path (e.g. ``http://host:8080/hls``)."""
+    folder that serves hls_path (e.g. ``http://host:8080/hls``; Node-Media-Server: ``http://host:8000/APP``)."""
     server = server.strip().rstrip("/")
     app = app.strip().strip("/")
     key = key.strip()
@@ -57,21 +98,32 @@ def build_urls(server: str, app: str, key: str, http_base: str) -> StreamUrls:
         rtmp_server=rtmp_server,
         stream_key=key,
         publish_url=f"{rtmp_server}/{key}",
-        playlist_url=f"{base}/{quote(key)}.m3u8",
+        playlist_url=f"{base}/{quote(key)}/index.m3u8" if origin == "nms" else f"{base}/{quote(key)}.m3u8",
     )
 
 
 class StreamKeyDialog(QDialog):
-    def __init__(self, server: str, http_base: str, key: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, server: str, http_base: str, key: str, parent: QWidget | None = None, *, running: Ingest | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Stream key helper")
+        self.origin = running.origin if running is not None else "nginx-rtmp"
+        if running is not None:  # the running stream wins over the last values typed here
+            server, http_base, key = running.server, running.http_base, running.key
+        self.source = QLabel(
+            f"Filled from {running.source} ({running.origin})." if running else "No stream is running: type yours."
+        )
+        self.source.setWordWrap(True)
         self.server = QLineEdit(server)
         self.app = QLineEdit("")
         self.app.setPlaceholderText("application (from the server URL when empty, e.g. live)")
         self.key = QLineEdit(key)
         self.http = QLineEdit(http_base)
-        self.keyint = QDoubleSpinBox(minimum=0.5, maximum=20, singleStep=0.5, value=2.0, suffix=" s")
-        self.fragment = QDoubleSpinBox(minimum=0.5, maximum=60, singleStep=0.5, value=2.0, suffix=" s")
+        keyint = running.keyint_s if running and running.keyint_s else 2.0
+        fragment = running.fragment_s if running and running.fragment_s else 2.0
+        self.keyint = QDoubleSpinBox(minimum=0.5, maximum=20, singleStep=0.5, value=keyint, suffix=" s")
+        self.fragment = QDoubleSpinBox(minimum=0.5, maximum=60, singleStep=0.5, value=fragment, suffix=" s")
         self.out = QPlainTextEdit()
         self.out.setReadOnly(True)
         form = QFormLayout()
@@ -86,6 +138,7 @@ class StreamKeyDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.source)
         layout.addLayout(form)
         layout.addWidget(self.out, 1)
         layout.addWidget(buttons)
@@ -97,7 +150,7 @@ class StreamKeyDialog(QDialog):
         self._update()
 
     def urls(self) -> StreamUrls:
-        return build_urls(self.server.text(), self.app.text(), self.key.text(), self.http.text())
+        return build_urls(self.server.text(), self.app.text(), self.key.text(), self.http.text(), self.origin)
 
     def _update(self, *args: object) -> None:
         self.out.setPlainText(self.urls().obs_text(self.keyint.value(), self.fragment.value()))

@@ -187,6 +187,7 @@ class WindowActions:
             self.settings.get("settings/stream_http"),
             self.settings.get("settings/stream_key"),
             self,
+            running=self.running_ingest(),
         )
         if dlg.exec():
             urls = dlg.urls()

@@ -67,3 +67,42 @@ def test_cli_module_does_not_import_qt():
 
     code = "import gui.cli, sys; assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "origin", "server", "key", "base"),
+    [
+        ("http://203.0.113.5:8088/hls/mykey.m3u8", "nginx-rtmp", "rtmp://203.0.113.5/live", "mykey",
+         "http://203.0.113.5:8088/hls"),
+        ("http://h:8080/hls/k2/index.m3u8", "nginx-rtmp", "rtmp://h/live", "k2", "http://h:8080/hls"),
+        ("http://h:8000/show/abc/index.m3u8", "nms", "rtmp://h/show", "abc", "http://h:8000/show"),
+        ("http://[::1]:8088/hls/k.m3u8", "nginx-rtmp", "rtmp://[::1]/live", "k", "http://[::1]:8088/hls"),
+    ],
+)
+def test_the_running_stream_gives_server_key_and_base(url, origin, server, key, base):
+    from gui.stream_key import ingest_from_playlist
+
+    ingest = ingest_from_playlist(url, origin, keyint_s=1.0, fragment_s=2.0)
+    assert ingest is not None
+    assert (ingest.server, ingest.key, ingest.http_base, ingest.origin) == (server, key, base, origin)
+    if not url.endswith("/index.m3u8") or origin == "nms":  # the helper builds the same URL back
+        assert build_urls(ingest.server, "", ingest.key, ingest.http_base, origin).playlist_url == url
+
+
+def test_a_url_without_a_playlist_gives_nothing():
+    from gui.stream_key import ingest_from_playlist
+
+    assert ingest_from_playlist("http://h/", "nginx-rtmp", keyint_s=None, fragment_s=None) is None
+
+
+def test_the_dialog_starts_from_the_running_stream(qapp):
+    from gui.stream_key import Ingest, StreamKeyDialog
+
+    running = Ingest(server="rtmp://127.0.0.1:19350/live", key="lab", http_base="http://127.0.0.1:18080/hls",
+                     origin="nginx-rtmp", keyint_s=1.0, fragment_s=1.0, source="the lab")
+    dlg = StreamKeyDialog("rtmp://old/live", "http://old/hls", "old", running=running)
+    assert (dlg.server.text(), dlg.key.text(), dlg.http.text()) == (running.server, "lab", running.http_base)
+    assert dlg.keyint.value() == 1.0 and dlg.fragment.value() == 1.0
+    assert "the lab" in dlg.source.text()
+    assert dlg.urls().playlist_url == "http://127.0.0.1:18080/hls/lab.m3u8"
+    assert "Keyframe Interval : 1 s" in dlg.out.toPlainText()
