@@ -14,9 +14,11 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
 
 from gui.dashboard_model import (
     EXTINF,
@@ -31,6 +33,7 @@ from gui.dashboard_model import (
     SERIES,
     DashboardModel,
 )
+from monitor.redact import redact_text
 
 LIFECYCLE_FIELDS = (
     "endpoint",
@@ -242,7 +245,7 @@ def to_json(model: DashboardModel) -> dict[str, object]:
     return {
         "format": "hlsmon-gui-export",
         "version": 1,
-        "info": model.info,
+        "info": {k: redact_text(str(v)) for k, v in model.info.items()},
         "references": {
             "hls_fragment": model.refs.hls_fragment,
             "target_duration": model.refs.target_duration,
@@ -266,7 +269,7 @@ def to_json(model: DashboardModel) -> dict[str, object]:
                 "code": a.code,
                 "endpoint": a.endpoint,
                 "msn": a.sequence,
-                "message": a.message,
+                "message": redact_text(a.message),
                 "advice": a.advice,
             }
             for a in model.alerts
@@ -286,7 +289,7 @@ def export_json(model: DashboardModel, path: str | Path) -> Path:
 def _summary(model: DashboardModel) -> list[tuple[str, str]]:
     rows = [("Session", f"{iso(model.t_min)} → {iso(model.t_max)}" if model.has_data else "empty")]
     for k, v in model.info.items():
-        rows.append((k, v))
+        rows.append((k, redact_text(str(v))))
     for endpoint, table in model.lifecycles.items():
         gone = table.col(GONE_HI)
         left = table.col(LEFT_HI)
@@ -300,23 +303,55 @@ def _summary(model: DashboardModel) -> list[tuple[str, str]]:
     return rows
 
 
-def export_html(model: DashboardModel, path: str | Path, charts_png: bytes | None = None) -> Path:
-    """A one-page report: summary, charts image, verdicts, alerts."""
+def latency_summary(model: DashboardModel) -> list[tuple[str, str]]:
+    """Median, 95th percentile and range of every latency series the session holds, in its label's words."""
+    rows = []
+    for name, (label, unit) in SERIES.items():
+        if not name.startswith("latency."):
+            continue
+        _, ys = model.xy(name)
+        ys = ys[ys == ys] if len(ys) else ys
+        if not len(ys):
+            continue
+        q50, q95 = (float(v) for v in np.percentile(ys, [50, 95]))
+        rows.append((label, f"median {q50:.2f} {unit}, p95 {q95:.2f} {unit} ({len(ys)} samples, "
+                            f"{float(ys.min()):.2f}–{float(ys.max()):.2f} {unit})"))  # fmt: skip
+    return rows
+
+
+def _table(rows: Sequence[tuple[str, str]]) -> list[str]:
+    e = html.escape
+    return ["<table>", *(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows), "</table>"]
+
+
+def export_html(
+    model: DashboardModel,
+    path: str | Path,
+    images: Sequence[tuple[str, bytes]] = (),
+    settings: Mapping[str, object] | None = None,
+) -> Path:
+    """A one-page report: summary, latency, one image per chart, verdicts, alerts, the server settings."""
     path = Path(path)
     e = html.escape
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>hlsmon report</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
-        "img{max-width:100%;border:1px solid #ccc}.warning{color:#a36b00}.error,.critical{color:#b00020}"
-        "</style></head><body><h1>hlsmon report</h1><table>",
+        "figure{margin:1em 0}img{max-width:100%;border:1px solid #ccc}"
+        ".warning{color:#a36b00}.error,.critical{color:#b00020}"
+        "</style></head><body><h1>hlsmon report</h1>",
+        *_table(_summary(model)),
+        "<h2>Latency</h2>",
     ]
-    parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _summary(model)]
-    parts.append("</table>")
-    if charts_png:
-        parts.append(
-            f"<h2>Charts</h2><img alt='charts' src='data:image/png;base64,{base64.b64encode(charts_png).decode()}'>"
-        )
+    latency = latency_summary(model)
+    parts += _table(latency) if latency else ["<p>No latency was measured in this session.</p>"]
+    if images:
+        parts.append("<h2>Charts</h2>")
+        parts += [
+            f"<figure><img alt='{e(title)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+            f"<figcaption>{e(title)}</figcaption></figure>"
+            for title, png in images
+        ]
     parts.append(
         "<h2>Verdicts</h2><table><tr><th>topic</th><th>verdict</th><th>in plain words</th><th>numbers</th></tr>"
     )
@@ -330,11 +365,13 @@ def export_html(model: DashboardModel, path: str | Path, charts_png: bytes | Non
     )
     parts += [
         f"<tr class='{e(a.severity)}'><td>{e(iso(a.t))}</td><td>{e(a.severity)}</td><td>{e(a.endpoint)}</td>"
-        f"<td>{e(a.message)}</td><td>{e(a.advice)}</td></tr>"
+        f"<td>{e(redact_text(a.message))}</td><td>{e(a.advice)}</td></tr>"
         for a in model.alerts
     ]
-    parts.append(
-        f"</table><p>Generated {e(datetime.now(UTC).isoformat(timespec='seconds'))} by hlsmon.</p></body></html>"
-    )
+    parts.append("</table>")
+    if settings:
+        parts.append("<h2>Server settings</h2>")
+        parts += _table([(k, str(v)) for k, v in settings.items()])
+    parts.append(f"<p>Generated {e(datetime.now(UTC).isoformat(timespec='seconds'))} by hlsmon.</p></body></html>")
     path.write_text("".join(parts))
     return path

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPlainTextEdit,
 
 from gui.dashboard_model import DashboardModel
 from gui.ingest import Ingestor
+from gui.report_images import chart_images
 from gui.session_io import (
     SessionLoader,
     SessionUnavailable,
@@ -170,7 +171,9 @@ class WindowActions:
             path.write_bytes(self.charts_png())
             return [path]
         if kind == "html":
-            return [export_html(self.model, path, self.charts_png())]
+            images = chart_images(self.model, self.chart_theme)
+            settings = {"server profile": self.profile.profile(), **self.profile.settings()}
+            return [export_html(self.model, path, images, settings)]
         raise ValueError(kind)
 
     def _export(self, kind: str) -> None:

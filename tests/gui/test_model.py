@@ -96,5 +96,5 @@ def test_exports_round_trip_the_numbers(tmp_path):
     assert len(data["lifecycles"]) == 80
     assert data["alerts"][-1]["advice"] == "do y"
     assert len(data["series"]["interval.origin"]["t"]) == 39
-    page = export_html(model, tmp_path / "r.html", b"\x89PNG").read_text()
+    page = export_html(model, tmp_path / "r.html", [("Charts", b"\x89PNG")], {"hls_fragment": 2.0}).read_text()
     assert "data:image/png;base64," in page and "do y" in page and "Segments at origin" in page

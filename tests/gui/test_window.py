@@ -90,7 +90,7 @@ def test_exports_from_the_window(window, tmp_path):
     png = window.export("png", tmp_path / "charts.png")[0]
     assert png.read_bytes()[:4] == b"\x89PNG"
     html = window.export("html", tmp_path / "report.html")[0].read_text()
-    assert "<img alt='charts'" in html
+    assert "<img alt='Segment lifecycle'" in html and "<img alt='Playlist window'" in html
     data = json.loads(window.export("json", tmp_path / "x.json")[0].read_text())
     assert len(data["lifecycles"]) == 60
     assert len(window.export("csv", tmp_path / "x.csv")) == 3

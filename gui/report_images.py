@@ -1,0 +1,51 @@
+"""One image per chart for the HTML report, rendered off screen at a fixed size from the dashboard model.
+
+The window's own charts depend on the layout (a hidden dock, a narrow column, a paused view); the report
+draws fresh charts of the whole session instead, never shown on screen, so every report looks the same
+whatever the operator was looking at.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+
+from gui.charts.base import TimeChart
+from gui.charts.lifecycle import LifecycleChart
+from gui.charts.panels import all_line_charts
+from gui.charts.theme import ChartTheme
+from gui.dashboard_model import DashboardModel
+
+REPORT_CHART_SIZE = QSize(1100, 380)
+LIFECYCLE_SIZE = QSize(1100, 560)
+
+
+def png_bytes(chart: TimeChart) -> bytes:
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    chart.grab().save(buf, "PNG")
+    return bytes(data.data())
+
+
+def render_chart(chart: TimeChart, model: DashboardModel, size: QSize) -> bytes:
+    chart.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    chart.resize(size)
+    chart.show()
+    try:
+        chart.refresh()
+        if model.has_data:
+            chart.set_view(model.t_min, model.t_max)
+        if isinstance(chart, LifecycleChart):
+            chart.vb.setYRange(-1, len(model.row_sequences) + 1, padding=0)
+        return png_bytes(chart)
+    finally:
+        chart.close()
+        chart.deleteLater()
+
+
+def chart_images(model: DashboardModel, theme: ChartTheme) -> list[tuple[str, bytes]]:
+    """(title, PNG) for every chart of the dashboard, the whole session in view."""
+    out = [("Segment lifecycle", render_chart(LifecycleChart(model, theme), model, LIFECYCLE_SIZE))]
+    for chart in all_line_charts(model, theme):
+        out.append((chart.title, render_chart(chart, model, REPORT_CHART_SIZE)))
+    return out
