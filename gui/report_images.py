@@ -43,9 +43,16 @@ def render_chart(chart: TimeChart, model: DashboardModel, size: QSize) -> bytes:
         chart.deleteLater()
 
 
+def has_data(chart: TimeChart, model: DashboardModel) -> bool:
+    return any(len(model.xy(c.series)[0]) for c in chart.curves)
+
+
 def chart_images(model: DashboardModel, theme: ChartTheme) -> list[tuple[str, bytes]]:
-    """(title, PNG) for every chart of the dashboard, the whole session in view."""
+    """(title, PNG) for every chart of the dashboard that has data, the whole session in view."""
     out = [("Segment lifecycle", render_chart(LifecycleChart(model, theme), model, LIFECYCLE_SIZE))]
     for chart in all_line_charts(model, theme):
-        out.append((chart.title, render_chart(chart, model, REPORT_CHART_SIZE)))
+        if has_data(chart, model):
+            out.append((chart.title, render_chart(chart, model, REPORT_CHART_SIZE)))
+        else:  # an empty chart says nothing in a report
+            chart.deleteLater()
     return out

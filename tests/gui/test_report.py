@@ -31,7 +31,7 @@ def test_report_holds_an_image_per_chart_latency_alerts_and_settings(window, tmp
     images = re.findall(r"<img alt='([^']+)' src='data:image/png;base64,([^']+)'>", page)
     titles = [title for title, _ in images]
     assert all(t in titles for t in CHART_TITLES), titles
-    assert len(images) == len(window.charts)
+    assert "Player health" not in titles  # no player in this session: no empty chart in the report
     for title, data in images:
         image = QImage.fromData(base64.b64decode(data), "PNG")
         assert (image.width(), image.height()) in ((1100, 380), (1100, 560)), title
@@ -48,7 +48,7 @@ def test_report_renders_in_headless_chromium(window, tmp_path) -> None:
     common = [chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*common, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert dom.stdout.count("<figure>") == len(window.charts)
+    assert dom.stdout.count("<figure>") >= len(CHART_TITLES)
     run = subprocess.run(
         [*common, f"--screenshot={shot}", "--window-size=1200,2400", "--hide-scrollbars", path.as_uri()],
         capture_output=True, text=True, timeout=120,
