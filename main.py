@@ -15,6 +15,8 @@ import sys
 from importlib import metadata
 from types import ModuleType
 
+from monitor.redact import install_log_redaction
+
 COMMANDS: dict[str, str] = {
     "gui": "gui.cli",
     "lab": "lab.cli",
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 def configure_logging(verbosity: int) -> None:
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)]
     logging.basicConfig(level=level, format=LOG_FORMAT, stream=sys.stderr)
+    install_log_redaction()  # before anything logs a URL (the window logs before a Monitor exists)
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

@@ -1,29 +1,43 @@
 """Benchmark: how fast and how cheaply hlsmon sees new and deleted segments, against ground truth.
 
-Runs the lab (nginx-rtmp, 2 s fragments, 6 s playlist) with its ground-truth recorder (inotify on the
-origin folder), then runs side by side, for ``--duration`` seconds (default 90):
+Runs, one after the other, these scenarios (``--scenarios`` picks some), each for ``--seconds`` (default 120):
 
-* hlsmon's poller (``strategy="fast"``: cadence learning + deletion probing), and
-* RFC 8216 §6.3.4 pollers (``strategy="rfc"``: TD after a change, TD/2 otherwise), the rule players
-  follow; ``--rfc-pollers`` of them (default 4) start at staggered phases, because one such poller stays
-  phase-locked to the publisher (TD = segment duration) and its delay only reflects its start phase.
+* ``nginx-2s-kf1``: the lab's nginx-rtmp, 2 s fragments, 6 s playlist, keyframes every 1 s;
+* ``nginx-2s-kf3``: the same with keyframes every 3 s (a GOP that does not divide the fragment);
+* ``nms-2s``: Node-Media-Server 2.x (its ffmpeg HLS muxer, hls_time 2, 3 entries, delete_segments);
+* ``ffmpeg-2s``: ffmpeg's HLS muxer behind a static HTTP server, same settings;
+* ``ll-hls``: the scripted LL-HLS origin (lab/ll_origin.py: 0.33 s parts, 1.98 s segments, blocking reloads).
+
+In each, side by side on the same playlist URL:
+
+* hlsmon's poller with the **product's defaults** (``strategy="fast"``, a HEAD of each new segment, deletion
+  probes, blocking reloads where offered), and
+* RFC 8216 §6.3.4 pollers (``strategy="rfc"``: TD after a change, TD/2 otherwise; no HEAD, no probes, no
+  blocking reload), the rule players follow; ``--rfc-pollers`` of them (default 4) start at staggered phases,
+  because one such poller stays phase-locked to the publisher and its delay only reflects its start phase.
   The RFC figures pool their segments; their request rate is per poller.
 
-Detection delay of a new segment = first seen (the instant the response listing it arrived, i.e. the hi
-end of the first-seen window) − the playlist write that first listed it (truth ``playlist_write``).
-Deletion error = gone seen (hi end of the gone window: the first 404) − the file's deletion (truth
-``segment_delete``). Segments listed before the pollers started are excluded. Requests/s count every
-request hlsmon sent over the whole run, learning phase included: ``hlsmon_req_per_s`` and
-``hlsmon_total_req_per_s`` are the same figure (playlist reloads + deletion probes + segment HEADs; HEADs
-are off here, as in the baseline), ``hlsmon_playlist_req_per_s`` and ``hlsmon_probe_req_per_s`` split it.
-A per-10-s breakdown line shows where the requests went. The last line is one JSON object.
+Ground truth: the lab's recorder (inotify on the origin folder, lab/truth.py) for the real servers; the
+origin's own schedule for the scripted LL-HLS origin (same process, same monotonic clock).
+Detection delay of a new segment = first seen (the instant the response listing it arrived, i.e. the hi end
+of the first-seen window) − the playlist write that first listed it. Deletion error = gone seen (hi end of the
+gone window: the first 404) − the file's deletion. Segments listed before the pollers started are excluded.
+Requests/s count every request hlsmon sent over the whole run, learning phase included, split by kind
+(playlist reloads, segment HEADs, deletion probes).
 
-    .venv/bin/python bench/arrival_accuracy.py [--duration 90] [--step 0.06]
+Per scenario one line; the last line is one JSON object: the headline keys for ``nginx-2s-kf1``
+(``hlsmon_p95_ms``, ``hlsmon_req_per_s``, ``delete_p95_ms``, ``rfc_p95_ms``, ``rfc_req_per_s``, ``segments``,
+...) and ``scenarios``, one object per scenario (``name``, ``hlsmon_p95_ms``, ``hlsmon_req_per_s``,
+``delete_p95_ms``, ...). Targets (issue 11): detection p95 ≤ 100 ms, ≤ 1.5 requests/s with 2 s segments,
+deletion p95 ≤ 250 ms.
+
+    .venv/bin/python bench/arrival_accuracy.py [--seconds 120] [--scenarios nginx-2s-kf1,ll-hls]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -31,11 +45,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lab.stack import Lab, LabConfig
+from lab.ll_origin import LlOrigin, LlSettings
+from lab.stack import Lab, LabConfig, LabError
 from monitor.monitor import Monitor
 from monitor.records import (
     EndpointConfig,
@@ -43,6 +60,25 @@ from monitor.records import (
     RequestKind,
     RequestRecord,
     SegmentLifecycle,
+)
+
+log = logging.getLogger("bench.arrival_accuracy")
+HEADLINE = "nginx-2s-kf1"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    lab: LabConfig | None = None  # a real server of the lab
+    ll: LlSettings | None = None  # else the scripted LL-HLS origin
+
+
+SCENARIOS = (
+    Scenario("nginx-2s-kf1", lab=LabConfig(fragment_s=2, playlist_length_s=6, keyint_s=1)),
+    Scenario("nginx-2s-kf3", lab=LabConfig(fragment_s=2, playlist_length_s=6, keyint_s=3)),
+    Scenario("nms-2s", lab=LabConfig(origin="nms", fragment_s=2, playlist_length_s=6, keyint_s=1)),
+    Scenario("ffmpeg-2s", lab=LabConfig(origin="ffmpeg", fragment_s=2, playlist_length_s=6, keyint_s=1)),
+    Scenario("ll-hls", ll=LlSettings(part_target_s=0.33, parts_per_segment=6, window=6)),
 )
 
 
@@ -78,7 +114,7 @@ class Recorder:
         self.requests: Counter[str] = Counter()
         self.request_times: list[float] = []
         self.kind_times: list[tuple[str, float]] = []
-        self.lifecycles: dict[tuple[str, int], SegmentLifecycle] = {}
+        self.lifecycles: dict[tuple[str, int, int], SegmentLifecycle] = {}
 
     def __call__(self, event: object) -> None:
         if isinstance(event, RequestRecord):
@@ -86,7 +122,7 @@ class Recorder:
             self.request_times.append(event.sent_mono)
             self.kind_times.append((event.kind.value, event.sent_mono))
         elif isinstance(event, SegmentLifecycle):
-            self.lifecycles[(event.endpoint, event.msn)] = event
+            self.lifecycles[(event.endpoint, event.generation, event.msn)] = event
 
 
 def score(
@@ -107,11 +143,12 @@ def score(
         if life.gone is not None and name in deleted:
             deletes.append((life.gone.hi - deleted[name]) * 1000)
     half = t_start + duration / 2
+    slots = max(1, math.ceil(duration / 10))
     per10: dict[str, list[int]] = {}
     for kind, t in rec.kind_times:
         slot = int((t - t_start) // 10)
-        if 0 <= slot < math.ceil(duration / 10):
-            per10.setdefault(kind, [0] * math.ceil(duration / 10))[slot] += 1
+        if 0 <= slot < slots:
+            per10.setdefault(kind, [0] * slots)[slot] += 1
     steady = sum(1 for t in rec.request_times if t >= half) / (duration / 2) / pollers
     return {
         "steady_total_req_per_s": steady,
@@ -121,8 +158,8 @@ def score(
         "min_ms": min(arrivals, default=None),
         "segments": len(arrivals),
         "playlist_req_per_s": rec.requests[RequestKind.PLAYLIST.value] / duration / pollers,
-        "probe_req_per_s": rec.requests[RequestKind.PROBE.value] / duration,
-        "segment_req_per_s": rec.requests[RequestKind.SEGMENT.value] / duration,
+        "head_req_per_s": rec.requests[RequestKind.SEGMENT.value] / duration / pollers,
+        "probe_req_per_s": rec.requests[RequestKind.PROBE.value] / duration / pollers,
         "total_req_per_s": sum(rec.requests.values()) / duration / pollers,
         "delete_p50_ms": pct(deletes, 0.5),
         "delete_p95_ms": pct(deletes, 0.95),
@@ -132,39 +169,34 @@ def score(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--duration", type=float, default=90.0)
-    ap.add_argument("--step", type=float, default=0.06, help="hlsmon dense polling step (s)")
-    ap.add_argument("--warmup", type=float, default=4.0, help="seconds of stream before the pollers start")
-    ap.add_argument("--rfc-pollers", type=int, default=4, help="RFC baseline pollers, start phases staggered")
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
-    with (
-        tempfile.TemporaryDirectory(prefix="hlsmon-bench-") as tmp,
-        Lab(LabConfig(fragment_s=2, playlist_length_s=6, workdir=Path(tmp))) as lab,
-    ):
+@contextlib.contextmanager
+def source(scenario: Scenario, workdir: Path) -> Iterator[tuple[str, object]]:
+    """Start the scenario's origin; yield (playlist URL, a callable returning the ground truth)."""
+    if scenario.ll is not None:
+        with LlOrigin(scenario.ll) as origin:
+            yield origin.url, origin.truth
+        return
+    assert scenario.lab is not None
+    with Lab(scenario.lab.with_(workdir=workdir)) as lab:
+        yield lab.playlist_url, lambda: load_truth(lab.truth_path)
+
+
+def run_scenario(scenario: Scenario, args: argparse.Namespace) -> dict[str, object]:
+    """One scenario: hlsmon with the product's defaults and the RFC pollers on the same URL."""
+    with tempfile.TemporaryDirectory(prefix="hlsmon-bench-") as tmp, source(scenario, Path(tmp)) as (url, truth):
         time.sleep(args.warmup)
         fast, rfc = Recorder(), Recorder()
-        base = {"head_new_segments": False}
         mon_fast = Monitor(
-            MonitorConfig(
-                endpoints=(EndpointConfig(name="hlsmon", url=lab.playlist_url),),
-                strategy="fast",
-                dense_step_s=args.step,
-                **base,
-            ),
-            fast,
+            MonitorConfig(endpoints=(EndpointConfig(name="hlsmon", url=url),), dense_step_s=args.step), fast
         )
-        # RFC baseline: several players starting at staggered phases (one poller's delay depends only on
-        # its start phase relative to the publisher, since TD = segment duration keeps it phase-locked).
         rfcs = [
             Monitor(
                 MonitorConfig(
-                    endpoints=(EndpointConfig(name=f"rfc{i}", url=lab.playlist_url),),
+                    endpoints=(EndpointConfig(name=f"rfc{i}", url=url),),
                     strategy="rfc",
                     probe_deletions=False,
-                    **base,
+                    head_new_segments=False,
+                    blocking_reload=False,
                 ),
                 rfc,
             )
@@ -176,36 +208,67 @@ def main(argv: list[str] | None = None) -> int:
             if i:
                 time.sleep(2.0 / args.rfc_pollers)
             mon.start()
-        time.sleep(max(0.0, args.duration - (time.monotonic() - t_start)))
+        time.sleep(max(0.0, args.seconds - (time.monotonic() - t_start)))
         mon_fast.close()
         for mon in rfcs:
             mon.close()
         duration = time.monotonic() - t_start
         time.sleep(0.5)
-        listed, deleted = load_truth(lab.truth_path)
-    f = score(fast, listed, deleted, t_start, duration)
-    r = score(rfc, listed, deleted, t_start, duration, pollers=args.rfc_pollers)
-    print(f"duration {duration:.1f} s; lab nginx-rtmp fragment 2 s, playlist 6 s (machine shared, noisy)")
-    for name, s in (("hlsmon", f), ("rfc8216", r)):
-        print(
-            f"{name:8s} new segments: p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, max {s['max_ms']} ms, "
-            f"n={s['segments']}; playlist req/s {s['playlist_req_per_s']:.2f}, probes/s "
-            f"{s['probe_req_per_s']:.2f}, total req/s {s['total_req_per_s']:.2f} "
-            f"(second half {s['steady_total_req_per_s']:.2f})"
-        )
-    print("hlsmon requests per 10 s: " + "; ".join(f"{k} {v}" for k, v in sorted(f["per_10s"].items())))
-    print(
-        f"hlsmon deletions: p50 {f['delete_p50_ms']} ms, p95 {f['delete_p95_ms']} ms, "
-        f"max {f['delete_max_ms']} ms, n={f['deletions']}"
+        listed, deleted = truth()
+    return {
+        "name": scenario.name,
+        "duration_s": duration,
+        "hlsmon": score(fast, listed, deleted, t_start, duration),
+        "rfc": score(rfc, listed, deleted, t_start, duration, pollers=args.rfc_pollers),
+    }
+
+
+def _ms(value: object) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def describe(result: dict[str, object]) -> str:
+    f, r = result["hlsmon"], result["rfc"]
+    return (
+        f"{result['name']:13s} hlsmon new p50 {_ms(f['p50_ms'])} / p95 {_ms(f['p95_ms'])} ms (n={f['segments']}), "
+        f"deleted p95 {_ms(f['delete_p95_ms'])} ms (n={f['deletions']}); req/s {f['total_req_per_s']:.2f} "
+        f"(playlist {f['playlist_req_per_s']:.2f}, HEAD {f['head_req_per_s']:.2f}, probe "
+        f"{f['probe_req_per_s']:.2f}) | rfc8216 p50 {_ms(r['p50_ms'])} / p95 {_ms(r['p95_ms'])} ms, "
+        f"req/s {r['total_req_per_s']:.2f} per poller"
     )
-    result = {
+
+
+def summary(result: dict[str, object]) -> dict[str, object]:
+    f, r = result["hlsmon"], result["rfc"]
+    return {
+        "name": result["name"],
+        "hlsmon_p50_ms": f["p50_ms"],
+        "hlsmon_p95_ms": f["p95_ms"],
+        "hlsmon_req_per_s": round(f["total_req_per_s"], 3),
+        "hlsmon_playlist_req_per_s": round(f["playlist_req_per_s"], 3),
+        "hlsmon_head_req_per_s": round(f["head_req_per_s"], 3),
+        "hlsmon_probe_req_per_s": round(f["probe_req_per_s"], 3),
+        "delete_p95_ms": f["delete_p95_ms"],
+        "rfc_p50_ms": r["p50_ms"],
+        "rfc_p95_ms": r["p95_ms"],
+        "rfc_req_per_s": round(r["total_req_per_s"], 3),
+        "segments": f["segments"],
+        "deletions": f["deletions"],
+    }
+
+
+def headline(result: dict[str, object]) -> dict[str, object]:
+    """The keys of the benchmark's historical last line, for one scenario."""
+    f, r = result["hlsmon"], result["rfc"]
+    return {
         "hlsmon_p50_ms": f["p50_ms"],
         "hlsmon_p95_ms": f["p95_ms"],
         "hlsmon_max_ms": f["max_ms"],
-        # every request hlsmon sent (playlist reloads + deletion probes + segment HEADs)
+        # every request hlsmon sent (playlist reloads + segment HEADs + deletion probes)
         "hlsmon_req_per_s": round(f["total_req_per_s"], 3),
         "hlsmon_total_req_per_s": round(f["total_req_per_s"], 3),
         "hlsmon_playlist_req_per_s": round(f["playlist_req_per_s"], 3),
+        "hlsmon_head_req_per_s": round(f["head_req_per_s"], 3),
         "hlsmon_probe_req_per_s": round(f["probe_req_per_s"], 3),
         "hlsmon_total_req_per_s_second_half": round(f["steady_total_req_per_s"], 3),
         "rfc_p50_ms": r["p50_ms"],
@@ -216,11 +279,55 @@ def main(argv: list[str] | None = None) -> int:
         "delete_max_ms": f["delete_max_ms"],
         "deletions": f["deletions"],
         "segments": f["segments"],
-        "duration_s": round(duration, 1),
+        "duration_s": round(result["duration_s"], 1),
     }
-    digits = {k: 2 if "per_s" in k else 1 for k in result}
-    print(json.dumps({k: (round(v, digits[k]) if isinstance(v, float) else v) for k, v in result.items()}))
-    return 0
+
+
+def rounded(value: object, key: str = "") -> object:
+    if isinstance(value, float):
+        return round(value, 2 if "per_s" in key else 1)
+    if isinstance(value, dict):
+        return {k: rounded(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v, key) for v in value]
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", "--duration", type=float, default=120.0, help="seconds of each scenario")
+    ap.add_argument("--scenarios", default=",".join(s.name for s in SCENARIOS), help="comma-separated names")
+    ap.add_argument("--step", type=float, default=0.06, help="hlsmon dense polling step (s)")
+    ap.add_argument("--warmup", type=float, default=4.0, help="seconds of stream before the pollers start")
+    ap.add_argument("--rfc-pollers", type=int, default=4, help="RFC baseline pollers, start phases staggered")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(threadName)s %(message)s")
+    wanted = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    unknown = set(wanted) - {s.name for s in SCENARIOS}
+    if unknown:
+        names = ", ".join(s.name for s in SCENARIOS)
+        ap.error(f"unknown scenario(s) {', '.join(sorted(unknown))}; choose from {names}")
+    results: list[dict[str, object]] = []
+    failed: list[dict[str, str]] = []
+    print(f"{args.seconds:g} s per scenario; product defaults (HEAD + deletion probes); machine shared, noisy")
+    for scenario in (s for s in SCENARIOS if s.name in wanted):
+        try:
+            result = run_scenario(scenario, args)
+        except (LabError, OSError) as exc:
+            log.error("scenario %s failed to run: %s", scenario.name, exc)
+            failed.append({"name": scenario.name, "error": str(exc).splitlines()[0]})
+            continue
+        results.append(result)
+        print(describe(result), flush=True)
+        per10 = result["hlsmon"]["per_10s"]
+        print("  hlsmon requests per 10 s: " + "; ".join(f"{k} {v}" for k, v in sorted(per10.items())), flush=True)
+    out: dict[str, object] = {}
+    main_result = next((r for r in results if r["name"] == HEADLINE), None)
+    if main_result is not None:
+        out.update(headline(main_result))
+    out["scenarios"] = [summary(r) for r in results] + failed
+    print(json.dumps(rounded(out)))
+    return 0 if results and not failed else 1
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import sys
 from importlib.resources import as_file, files
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -35,6 +36,27 @@ def application_icon() -> QIcon:
     return icon
 
 
+def collect_garbage_on_the_gui_thread(owner: QObject, every_ms: int = 1000) -> QTimer:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate. When it frees a Qt object
+    from a worker thread (a poller, the content worker, the session reader), the destructor waits for a Qt
+    lock the GUI thread holds while it waits for the GIL: a deadlock. So automatic collection is off and the
+    GUI thread collects, generation by generation, on a timer."""
+    thresholds = gc.get_threshold()
+    gc.disable()
+
+    def collect() -> None:
+        counts = gc.get_count()
+        for generation in range(3):
+            if counts[generation] <= thresholds[generation]:
+                break
+            gc.collect(generation)
+
+    timer = QTimer(owner)
+    timer.timeout.connect(collect)
+    timer.start(every_ms)
+    return timer
+
+
 def configure_pyqtgraph() -> None:
     pg.setConfigOptions(antialias=False, useOpenGL=False, foreground="#303030")
 
@@ -48,11 +70,9 @@ def build_window(app: QApplication, args: argparse.Namespace) -> tuple[MainWindo
     app.setDesktopFileName(APP_ID)  # Wayland/X11 docks match the window to the installed launcher
     app.setWindowIcon(application_icon())
     window = MainWindow(settings, with_player=not args.no_player)
-    user_settings = parse_settings(args.set)
-    if args.profile != "auto":
-        window.profile.set_profile(args.profile, user_settings)
-    elif user_settings:  # settings without a profile: for the default profile until the fingerprint says
-        window.profile.set_profile(window.profile.profile(), user_settings, user=False)
+    collect_garbage_on_the_gui_thread(window)
+    if args.profile != "auto":  # gui.cli.run refused --set without --profile
+        window.profile.set_profile(args.profile, parse_settings(args.set))
     lab_control = None
     if args.session:
         window.open_session(args.session, background=True)  # reads on a thread; progress in the status bar

@@ -8,6 +8,8 @@ import os
 import signal
 import sys
 
+from monitor.models import settings_cli
+
 log = logging.getLogger(__name__)
 
 HELP = "open the window (on the local lab when no URL is given)"
@@ -25,13 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="server profile (default: guessed from the playlist and headers)",
     )
-    parser.add_argument(
-        "--set",
-        metavar="NAME=VALUE",
-        action="append",
-        default=[],
-        help="a server setting in its own name, e.g. --set hls_fragment=2 (repeatable)",
-    )
+    settings_cli.add_set_argument(parser)
     parser.add_argument("--session", metavar="FILE", help="open a recorded session instead (no network)")
     parser.add_argument("--no-player", action="store_true", help="monitor only, no video (no libVLC)")
     parser.add_argument("--config-file", metavar="INI", help="settings file instead of the user's QSettings")
@@ -50,23 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quit-after", type=float, default=0.0, help=argparse.SUPPRESS)
 
 
-def parse_settings(pairs: list[str]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for pair in pairs:
-        name, _, value = pair.partition("=")
-        if not name or not _:
-            raise SystemExit(f"--set wants NAME=VALUE, got {pair!r}")
-        low = value.strip().lower()
-        if low in ("on", "true", "yes"):
-            out[name.strip()] = True
-        elif low in ("off", "false", "no"):
-            out[name.strip()] = False
-        else:
-            try:
-                out[name.strip()] = float(value.rstrip("s")) if "." in value or value.endswith("s") else int(value)
-            except ValueError:
-                out[name.strip()] = value
-    return out
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``--set`` items in the server's own syntax (checked against the profile by ``run``)."""
+    return settings_cli.settings_from_items(pairs)
 
 
 NO_DISPLAY_MESSAGE = (
@@ -85,6 +67,10 @@ def has_display() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        settings_cli.chosen_settings(None if args.profile == "auto" else args.profile, args.set)
+    except ValueError as exc:
+        return settings_cli.refuse("hlsmon", exc)
     if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "xcb"  # libVLC embedding needs X11
     if not has_display():

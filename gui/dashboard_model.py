@@ -8,6 +8,7 @@ The model only appends and updates numpy buffers; charts read them on their own 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,10 +35,15 @@ SERIES: dict[str, tuple[str, str]] = {
     "latency.playlist_age.origin": ("playlist age, origin", "s"),
     "latency.playlist_age.cdn": ("playlist age, CDN", "s"),
     "latency.glass_to_glass": ("glass-to-glass", "s"),
+    "latency.glass_to_glass_estimate": ("glass-to-glass estimate (playlist)", "s"),
     "latency.player_buffer": ("player buffer", "s"),
     "health.fps": ("displayed fps", "fps"),
     "health.rebuffers": ("rebuffers (total)", "count"),
     "health.bitrate": ("segment bitrate (size/EXTINF)", "kbit/s"),
+    "content.keyint": ("keyframe interval (measured in the media)", "s"),
+    "content.bitrate": ("bitrate (measured in the media)", "kbit/s"),
+    "content.bitrate_declared": ("BANDWIDTH (declared)", "kbit/s"),
+    "content.level": ("audio level", "dBFS"),
     "host.cpu.hlsmon": ("CPU hlsmon", "%"),
     "host.cpu.nginx": ("CPU nginx", "%"),
     "host.cpu.ffmpeg": ("CPU ffmpeg", "%"),
@@ -114,6 +120,12 @@ class DashboardModel:
     """Everything the dashboard draws. Call only from the GUI thread (or a single thread)."""
 
     def __init__(self) -> None:
+        self._reset_listeners: list[Callable[[], None]] = []
+        self.generation = 0  # counts reset()s: readers holding views of the old buffers start over
+        self.version = 0
+        self._empty()
+
+    def _empty(self) -> None:
         self.lifecycles = {e: LifecycleTable() for e in ENDPOINTS}
         self._y_of: dict[tuple[int, str], float] = {}
         self.row_sequences: list[int] = []
@@ -121,10 +133,31 @@ class DashboardModel:
         self.refs = References()
         self.alerts: list[AlertItem] = []
         self.verdicts: list[VerdictItem] = []
+        self.thumbnails: dict[tuple[str, int], str] = {}  # (endpoint, msn) -> JPEG path (content analysis)
         self.t_min = math.inf
         self.t_max = -math.inf
-        self.version = 0
         self.info: dict[str, str] = {}
+
+    # --- reset -------------------------------------------------------------------------------
+    def on_reset(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every :meth:`reset` (the shape of Qt's modelReset)."""
+        self._reset_listeners.append(listener)
+
+    def reset(self, source: DashboardModel | None = None) -> None:
+        """Start over: empty, or with the contents of ``source`` (a model filled elsewhere, e.g. on a reader
+        thread, that nothing else uses afterwards); then tell the listeners."""
+        if source is None:
+            self._empty()
+        else:
+            self.lifecycles, self._y_of = source.lifecycles, source._y_of
+            self.row_sequences, self.series = source.row_sequences, source.series
+            self.refs, self.alerts, self.verdicts = source.refs, source.alerts, source.verdicts
+            self.thumbnails = source.thumbnails
+            self.t_min, self.t_max, self.info = source.t_min, source.t_max, source.info
+        self.generation += 1
+        self.version += 1
+        for listener in self._reset_listeners:
+            listener()
 
     # --- time bounds -------------------------------------------------------------------------
     def _touch(self, t: float) -> None:
@@ -209,7 +242,7 @@ class DashboardModel:
         self.version += 1
 
     def clear(self) -> None:
-        self.__init__()
+        self.reset()
 
     def nbytes(self) -> int:
         total = sum(t.buf.nbytes for t in self.lifecycles.values())

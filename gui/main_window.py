@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QKeySequence
@@ -13,7 +15,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QScrollArea,
     QSystemTrayIcon,
     QToolBar,
@@ -31,7 +32,8 @@ from gui.host_metrics import HostSampler
 from gui.ingest import Ingestor
 from gui.layouts import DEFAULT_LAYOUT, LAYOUTS, apply_layout
 from gui.profile_panel import ProfilePanel
-from gui.server_model import ServerModelView, model_available
+from gui.replay import ReplayController
+from gui.server_model import ServerModelView
 from gui.settings import Settings
 from gui.stream_control import StreamControl, default_record_dir
 from gui.stream_key import Ingest, ingest_from_playlist
@@ -39,7 +41,8 @@ from gui.url_bar import UrlBar, input_problem
 from gui.verdicts_panel import VerdictsPanel
 from gui.video import make_video_panel
 from gui.window_actions import WindowActions
-from monitor.records import EndpointState, EndpointStatus
+from monitor.content_feed import thumbs_dir
+from monitor.records import EndpointState, EndpointStatus, Measures, SampledValues
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.model = DashboardModel()
         self.ingestor = Ingestor(self.model)
         self.server = ServerModelView()
-        self.ingestor.predict_deletion = self.server.deletion_interval
+        self.ingestor.predict_deletion = self.server.deletion_after_appear
         self.follow = True
         self.replaying = False
         self.download_segments = False  # the lab turns it on (loopback): bitrate from segment sizes
@@ -87,9 +90,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.redraw_timer.start()
         self.verdict_timer = QTimer(self, interval=VERDICT_EVERY_MS, timeout=self._update_verdicts)
         self.verdict_timer.start()
-        self._replay = None  # SessionLoader of a background File → Open
-        self._replay_target = None  # (model, ingestor) it fills
-        self._replay_timer = QTimer(self, timeout=self._replay_slice)
         app_theme.watch(self._on_color_scheme_changed)
 
     # --- construction --------------------------------------------------------------------------
@@ -138,7 +138,7 @@ class MainWindow(WindowActions, QMainWindow):
         profile_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         profile_scroll.setWidget(self.profile)
         self._dock("Server profile", profile_scroll, left)
-        intervals, window, latency, health, host = self.charts[1:]
+        intervals, window, latency, health, host, sound = self.charts[1:]
         self._dock("Arrivals and durations", intervals, right)
         self._dock("Playlist window", window, right)
         self._dock("Latency per hop", latency, right)
@@ -146,9 +146,12 @@ class MainWindow(WindowActions, QMainWindow):
         self._dock("Player health", health, bottom)
         self._dock("Host", host, bottom)
         self._dock("Verdicts", self.verdicts, bottom)
+        self._dock("Audio level", sound, bottom)
         self.splitDockWidget(self.docks["Alerts"], self.docks["Player health"], Qt.Orientation.Horizontal)
         self.splitDockWidget(self.docks["Player health"], self.docks["Host"], Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.docks["Alerts"], self.docks["Verdicts"])
+        self.tabifyDockWidget(self.docks["Player health"], self.docks["Audio level"])
+        self.docks["Player health"].raise_()
         self.docks["Alerts"].raise_()
         self.resizeDocks(
             [self.docks["Alerts"], self.docks["Player health"], self.docks["Host"]],
@@ -161,12 +164,11 @@ class MainWindow(WindowActions, QMainWindow):
         self.resizeDocks([self.docks["Alerts"]], [230], Qt.Orientation.Vertical)
         self.status = QLabel("Enter a playlist URL and press Play, or File → Open a session.")
         self.statusBar().addWidget(self.status, 1)
-        self.replay_progress = QProgressBar()
-        self.replay_progress.setRange(0, 1000)
-        self.replay_progress.setMaximumWidth(220)
-        self.replay_progress.setFormat("reading session %p%")
-        self.replay_progress.hide()
-        self.statusBar().addPermanentWidget(self.replay_progress)
+        self._loaded_session: Path | None = None  # the session File → Open replays
+        self.replay = ReplayController(self)  # background File → Open: reader thread, timer, progress bar
+        self.replay.progress.connect(self._on_replay_progress)
+        self.replay.done.connect(self._on_replay_done)
+        self.statusBar().addPermanentWidget(self.replay.progress_widget())
         self.lab_ingest: Ingest | None = None  # the lab's OBS server and key, once it runs
         self.ingest_label = QLabel()  # where OBS publishes (the lab's server and key); hidden until known
         self.ingest_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -287,7 +289,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.model.info.update({"origin": origin, **({"cdn": cdn} if cdn else {})})
         self.host.system_wide = _is_local(origin)
         download = bool(self.settings.get("settings/download_segments")) or self.download_segments
-        if self.stream.start(origin, cdn, download_segments=download):
+        analyse = bool(self.settings.get("settings/analyse_content"))
+        server = self.server.server_profile  # the alerts say where the model explains a fact
+        if self.stream.start(origin, cdn, download_segments=download, analyse_content=analyse, server=server):
+            self.ingestor.thumbs_dir = thumbs_dir(self.stream.record_path) if self.stream.record_path else None
             self.url_bar.set_running(True)
             self.status.setText(
                 f"Monitoring {origin}" + (f" and {cdn}" if cdn else "") + f" — recording to {self.stream.record_path}"
@@ -312,14 +317,12 @@ class MainWindow(WindowActions, QMainWindow):
         origin = self.model.info.get("origin")
         if not self.stream.running or not origin:
             return None
-        settings = self.profile.settings()
-        fragment = settings.get("hls_fragment", settings.get("hls_time"))
-        keyint = settings.get("keyint")
+        server = self.server.server_profile  # the settings as the model parsed them; None when rejected
         return ingest_from_playlist(
             str(origin),
             self.profile.profile(),
-            keyint_s=float(keyint) if isinstance(keyint, int | float) else None,
-            fragment_s=float(fragment) if isinstance(fragment, int | float) else None,
+            keyint_s=None if server is None else server.keyint_s,
+            fragment_s=None if server is None else server.fragment_s,
         )
 
     def refuse_input(self, problem: str) -> None:
@@ -337,17 +340,13 @@ class MainWindow(WindowActions, QMainWindow):
         self.status.setText("Stopped." + (f" Session: {self.stream.record_path}" if self.stream.record_path else ""))
 
     def clear(self) -> None:
-        self.model.clear()
-        self.ingestor.__init__(self.model)
-        self.ingestor.predict_deletion = self.server.deletion_interval
-        self.server.apply_references(self.model.refs)
+        self.model.reset()  # the charts follow the model's reset themselves
+        self.ingestor.reset()
+        self.apply_references(self.model.refs)
         self.alerts.clear()
         self._shown_alerts = 0
         self.verdicts.set_verdicts([])
         for chart in self.charts:
-            for c in chart.curves:
-                c.version = -1
-                c.item.setData([], [])
             chart.highlight_time(None)
         self.lifecycle.highlight_segment(None)
 
@@ -356,16 +355,13 @@ class MainWindow(WindowActions, QMainWindow):
         self.ingestor.feed(event)
         if isinstance(event, EndpointStatus):
             self._on_status(event)
+        elif isinstance(event, Measures) and event.endpoint == "origin" and event.fingerprint is not None:
+            self.profile.offer_fingerprint(event.fingerprint)  # the monitor's published guess, never re-derived
 
     def _on_status(self, st: EndpointStatus) -> None:
         words = NOTIFY_STATES.get(st.state)
         if words and self.settings.get("settings/notify"):
             self.notify(f"Stream {words}", f"{st.endpoint}: the stream {words}. {st.detail}".strip())
-        if st.endpoint == "origin" and st.state == EndpointState.LIVE:
-            snap = self.ingestor.snapshots.get("origin")
-            found = self.server.detect(snap, self.ingestor.playlist_headers.get("origin", {}))
-            if found:
-                self.profile.offer_fingerprint(*found)
 
     def notify(self, title: str, message: str) -> None:
         self.notifications.append((title, message))
@@ -383,25 +379,26 @@ class MainWindow(WindowActions, QMainWindow):
     @Slot(str, dict)
     def _on_profile_changed(self, profile: str, settings: dict) -> None:
         self.server.configure(profile, settings)
-        self.server.apply_references(self.model.refs)
+        if self.stream.monitor is not None:
+            self.stream.monitor.set_server(self.server.server_profile)
+        self.apply_references(self.model.refs)
         self.model.version += 1
         pred = self.server.prediction
         if pred is not None:
             self.profile.set_summary(
                 f"<b>Prediction</b>: {pred.basis}.<br>Window {pred.window_s or 0:g} s "
                 f"({pred.entries} segments), target duration {pred.target_duration} s, "
-                f"lowest latency for a spec player {pred.min_latency_s:.1f} s.<br>"
+                f"a spec-following player {self.model.refs.values.get('viewer.spec', math.nan):.1f} s behind "
+                "capture (ingest included, as hlsmon plan).<br>"
                 f"{pred.deletion}"
             )
         elif self.server.error:
             self.profile.set_summary(f"<b>Settings rejected</b>: {self.server.error}")
-        elif not model_available():
-            self.profile.set_summary("Server model not available: charts show the configured values only.")
 
     # --- redraw --------------------------------------------------------------------------------
     @Slot()
     def redraw(self) -> None:
-        if self._replay_timer.isActive():
+        if self.replay.active:
             return  # a background replay redraws once at the end
         if self.isMinimized() or not self.isVisible():
             return
@@ -413,8 +410,9 @@ class MainWindow(WindowActions, QMainWindow):
         if self.follow and self.model.has_data:
             span = float(self.settings.get("settings/follow_span_s"))
             end = self.model.t_max
-            self.lifecycle.set_x_range(end - span, end + span * 0.03)
-            y0, y1 = self.lifecycle.item.visible_rows(end - span, end)
+            start = max(end - span, self.model.t_min)  # no empty stretch before the first data
+            self.lifecycle.set_x_range(start, end + (end - start) * 0.03)
+            y0, y1 = self.lifecycle.item.visible_rows(start, end)
             if y0 is not None:
                 self.lifecycle.vb.setYRange(y0, y1, padding=0.02)
         self._on_x_range_changed()
@@ -470,12 +468,12 @@ class MainWindow(WindowActions, QMainWindow):
 
     @Slot()
     def _update_verdicts(self) -> None:
-        if self._replay_timer.isActive():
+        if self.replay.active:
             return
         if not self.ingestor.lifecycles:
             return
         recent = list(self.ingestor.lifecycles.values())[-600:]
-        verdicts, note = self.server.verdicts(recent, self.ingestor.snapshots.values())
+        verdicts, note = self.server.verdicts(recent, self.ingestor.snapshots.values(), self.ingestor.arrival_step_s)
         self.model.set_verdicts(verdicts)
         self.verdicts.set_verdicts(verdicts)
         self.verdicts.set_note(note)
@@ -484,12 +482,16 @@ class MainWindow(WindowActions, QMainWindow):
     def _on_host_tick(self) -> None:
         if not (self.stream.running or self.video.is_playing()):
             return
-        now = datetime.now(UTC).timestamp()
+        values: dict[str, float] = {}
         for group, (cpu, mem) in self.host.sample().items():
-            self.model.add_point(f"host.cpu.{group}", now, cpu)
-            self.model.add_point(f"host.mem.{group}", now, mem)
-        for name, value in self.video.health().items():
-            self.model.add_point(name, now, value)
+            values[f"host.cpu.{group}"] = cpu
+            values[f"host.mem.{group}"] = mem
+        values.update(self.video.health())
+        mono = time.monotonic()
+        sample = SampledValues(mono=mono, utc=datetime.now(UTC), values=values)
+        self.ingestor.feed(sample)
+        if self.stream.monitor is not None:
+            self.stream.monitor.record(sample)  # in the session file too, so a replay shows it
 
     # --- view ----------------------------------------------------------------------------------
     @Slot()

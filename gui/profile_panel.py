@@ -1,21 +1,64 @@
-"""Server profile and its settings (pre-filled from the fingerprint, editable) and the prediction."""
+"""Server profile and its settings (pre-filled from the published fingerprint, editable) and the prediction."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
+    QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.server_model import PROFILE_FIELDS, PROFILES
+from gui.server_model import PROFILES
+from monitor.models.settings import Nested, Setting, check, find, table
+from monitor.records import Fingerprint
+
+
+class SettingEditor:
+    """One setting's editor, made from its row in the models' table; holds the value as the server writes it."""
+
+    def __init__(self, setting: Setting, changed: Callable[..., None]) -> None:
+        kind = setting.kind
+        self.setting = setting
+        if kind.widget == "bool":
+            self.widget: QWidget = QCheckBox()
+            self.widget.toggled.connect(changed)
+        elif kind.widget == "choice":
+            self.widget = QComboBox()
+            self.widget.addItems(kind.choices)
+            self.widget.currentTextChanged.connect(changed)
+        else:
+            self.widget = QLineEdit()
+            self.widget.setPlaceholderText(f"{setting.default} (default)" if setting.default else "not set")
+            self.widget.editingFinished.connect(changed)
+        self.widget.setToolTip(f"{setting.help}\n{kind.label}; default {setting.default or 'not set'}")
+
+    def text(self) -> str:
+        w, kind = self.widget, self.setting.kind
+        if isinstance(w, QCheckBox):
+            return kind.write(w.isChecked())
+        if isinstance(w, QComboBox):
+            return w.currentText()
+        return w.text().strip()  # type: ignore[attr-defined]
+
+    def set_text(self, value: object) -> None:
+        """Show ``value`` (text or a Python value, already checked) in the server's syntax."""
+        text = "" if value is None or value == "" else self.setting.kind.text(value)
+        w = self.widget
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(self.setting.kind.parse(text or "off")))
+        elif isinstance(w, QComboBox):
+            w.setCurrentText(text)
+        else:
+            w.setText(text)  # type: ignore[attr-defined]
 
 
 class ProfilePanel(QWidget):
@@ -49,27 +92,30 @@ class ProfilePanel(QWidget):
         self.what_if.clicked.connect(self.what_if_requested)
         layout.addWidget(self.what_if)
         layout.addStretch(1)
-        self._editors: dict[str, QWidget] = {}
+        self._editors: dict[str, SettingEditor | dict[str, SettingEditor]] = {}
         self._user_edited = False
+        self.server_found: Fingerprint | None = None  # as published by the monitor (Measures.server)
         self.combo.currentTextChanged.connect(self._on_profile_changed)
         self._build_form(self.combo.currentText())
 
     def profile(self) -> str:
         return self.combo.currentText()
 
-    def settings(self) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for name, w in self._editors.items():
-            if isinstance(w, QCheckBox):
-                out[name] = w.isChecked()
-            elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-                out[name] = w.value()
+    def settings(self) -> dict[str, str]:
+        """The form's settings in the server's own syntax (``hlsFlags=[hls_time=2:...]`` for NMS)."""
+        out: dict[str, str] = {}
+        for key, editor in self._editors.items():
+            if isinstance(editor, dict):
+                inner = ":".join(f"{k}={e.text()}" for k, e in editor.items() if e.text())
+                out[key] = f"[{inner}]" if inner else ""
+            else:
+                out[key] = editor.text()
         return out
 
     def set_profile(self, profile: str, settings: dict[str, object] | None = None, *, user: bool = True) -> None:
-        """Select a profile and fill its settings (from the CLI, the lab, or the fingerprint)."""
-        if profile not in PROFILES:
-            return
+        """Select a profile and fill its settings (from the CLI, the lab, or the fingerprint): the keys and
+        values of the models' table, in the server's syntax or as Python values; others raise SettingError."""
+        check(profile, settings or {})
         self._user_edited = self._user_edited or user
         self.combo.blockSignals(True)
         self.combo.setCurrentText(profile)
@@ -77,36 +123,53 @@ class ProfilePanel(QWidget):
         self._build_form(profile, settings or {})
         self._emit()
 
-    def offer_fingerprint(self, name: str, reason: str) -> None:
-        """Pre-fill from the fingerprint unless the user chose a profile already."""
-        self.fingerprint.setText(f"Server looks like <b>{name}</b>: {reason}")
-        if not self._user_edited and name in PROFILES and name != self.profile():
-            self.set_profile(name, user=False)
+    def offer_fingerprint(self, found: Fingerprint) -> None:
+        """Show the monitor's server guess and pre-fill the profile from it unless the user chose one."""
+        if found == self.server_found:
+            return
+        self.server_found = found
+        if found.name == "generic":
+            self.fingerprint.setText(f"Server not identified: {found.reason}")
+        else:
+            self.fingerprint.setText(f"Server {found.reason} (profile <b>{found.name}</b>)")
+        if not self._user_edited and found.name in PROFILES and found.name != self.profile():
+            self.set_profile(found.name, user=False)
 
     def set_summary(self, text: str) -> None:
         self.summary.setText(text)
 
     def _build_form(self, profile: str, values: dict[str, object] | None = None) -> None:
-        values = values or {}
+        """One editor per row of the profile's settings table, filled with ``values`` or the defaults."""
+        values = _by_key(profile, values or {})
         while self.form.rowCount():
             self.form.removeRow(0)
         self._editors.clear()
-        for name, default, unit in PROFILE_FIELDS.get(profile, ()):
-            value = values.get(name, default)
-            if unit == "bool":
-                w: QWidget = QCheckBox()
-                w.setChecked(bool(value))
-                w.toggled.connect(self._emit)
-            elif unit == "int":
-                w = QSpinBox(minimum=0, maximum=10_000, value=int(value))
-                w.valueChanged.connect(self._emit)
-            else:
-                w = QDoubleSpinBox(minimum=0.1, maximum=3600, decimals=2, singleStep=0.5, suffix=f" {unit}")
-                w.setValue(float(value))
-                w.valueChanged.connect(self._emit)
-            w.setObjectName(f"setting-{name}")
-            self._editors[name] = w
-            self.form.addRow(name, w)
+        for setting in table(profile):
+            value = values.get(setting.key, setting.default)
+            if isinstance(setting.kind, Nested):
+                self._editors[setting.key] = self._nested_editors(setting, setting.kind, value)
+                continue
+            editor = SettingEditor(setting, self._emit)
+            editor.set_text(value)
+            editor.widget.setObjectName(f"setting-{setting.key}")
+            self._editors[setting.key] = editor
+            self.form.addRow(setting.key, editor.widget)
+
+    def _nested_editors(self, setting: Setting, kind: Nested, value: object) -> dict[str, SettingEditor]:
+        """NMS ``hlsFlags``: a group with one editor per ffmpeg option inside the brackets."""
+        given = kind.split(value) if value else {}
+        box = QGroupBox(setting.key)
+        box.setToolTip(setting.help)
+        inner_form = QFormLayout(box)
+        editors = {}
+        for inner in kind.inner:
+            editor = SettingEditor(inner, self._emit)
+            editor.set_text(given.get(inner.key, ""))
+            editor.widget.setObjectName(f"setting-{setting.key}-{inner.key}")
+            editors[inner.key] = editor
+            inner_form.addRow(inner.key, editor.widget)
+        self.form.addRow(box)
+        return editors
 
     @Slot(str)
     def _on_profile_changed(self, profile: str) -> None:
@@ -117,3 +180,15 @@ class ProfilePanel(QWidget):
     @Slot()
     def _emit(self, *args: object) -> None:
         self.changed.emit(self.profile(), self.settings())
+
+
+def _by_key(profile: str, values: dict[str, object]) -> dict[str, object]:
+    """``values`` under the table's spelling of each key; SettingError for a key the profile does not have."""
+    check(profile, values)
+    rows = table(profile)
+    out = {}
+    for key, value in values.items():
+        setting = find(rows, key)
+        assert setting is not None  # check() refused unknown keys
+        out[setting.key] = value
+    return out

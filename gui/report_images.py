@@ -7,6 +7,9 @@ whatever the operator was looking at.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 
 from gui.charts.base import TimeChart
@@ -15,8 +18,11 @@ from gui.charts.panels import all_line_charts
 from gui.charts.theme import ChartTheme
 from gui.dashboard_model import DashboardModel
 
+log = logging.getLogger(__name__)
+
 REPORT_CHART_SIZE = QSize(1100, 380)
 LIFECYCLE_SIZE = QSize(1100, 560)
+REPORT_THUMBNAILS = 12  # the newest segments' thumbnails in the report's strip
 
 
 def png_bytes(chart: TimeChart) -> bytes:
@@ -56,3 +62,17 @@ def chart_images(model: DashboardModel, theme: ChartTheme) -> list[tuple[str, by
         else:  # an empty chart says nothing in a report
             chart.deleteLater()
     return out
+
+
+def thumbnail_images(model: DashboardModel, last: int = REPORT_THUMBNAILS) -> list[tuple[str, bytes]]:
+    """(caption, JPEG) of the newest ``last`` segment thumbnails the window holds (content analysis), oldest
+    first; a thumbnail whose file is gone (a session copied without its ``.thumbs`` directory) is left out."""
+    out: list[tuple[str, bytes]] = []
+    for (endpoint, msn), path in reversed(list(model.thumbnails.items())):
+        if len(out) == last:
+            break
+        try:
+            out.append((f"{endpoint} #{msn}", Path(path).read_bytes()))
+        except OSError as exc:
+            log.info("thumbnail %s left out of the report: %s", path, exc)
+    return out[::-1]

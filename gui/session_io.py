@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import gc
 import html
 import json
 import logging
@@ -33,7 +34,9 @@ from gui.dashboard_model import (
     SERIES,
     DashboardModel,
 )
+from gui.session_columns import header_supported
 from monitor.redact import redact_text
+from monitor.session import ProgressCallback, read_session
 
 LIFECYCLE_FIELDS = (
     "endpoint",
@@ -53,34 +56,40 @@ log = logging.getLogger(__name__)
 _COLS = (EXTINF, FIRST_LO, FIRST_HI, LEFT_LO, LEFT_HI, GONE_LO, GONE_HI, PRED_LO, PRED_HI)
 
 
-class SessionUnavailable(RuntimeError):
-    """The core's session reader is missing or the file cannot be read."""
-
-
 def read_events(path: str | Path) -> Iterator[object]:
     """The events of a recorded session, via the core's reader (monitor.session.read_session)."""
-    try:
-        from monitor.session import read_session
-    except ImportError as exc:
-        raise SessionUnavailable("this build has no session reader (monitor.session)") from exc
     return iter(read_session(Path(path)))
 
 
-def check_header(path: str | Path) -> None:
-    """Raise OSError when the file cannot be read, ValueError when its header names another format or a
-    newer version (so File → Open can say so before replaying in the background)."""
+def _header(path: str | Path) -> dict | None:
+    """The session's header line (None when the first line is not one). Raises OSError."""
     with Path(path).open("rb") as fh:
         first = fh.readline(1 << 20)
     try:
         header = json.loads(first)
     except ValueError:
-        return  # torn or headerless: the reader skips what it cannot read
-    if isinstance(header, dict) and header.get("type") == "header":
-        from monitor.records import FORMAT_VERSION
-        from monitor.session import FORMAT_NAME
+        return None  # torn or headerless: the reader skips what it cannot read
+    return header if isinstance(header, dict) and header.get("type") == "header" else None
 
-        if header.get("format") != FORMAT_NAME or int(header.get("version", 0)) > FORMAT_VERSION:
-            raise ValueError(f"{path}: not an hlsmon session of a supported version")
+
+def check_header(path: str | Path) -> None:
+    """Raise OSError when the file cannot be read, ValueError when its header names another format or a
+    newer version (so File → Open can say so before replaying in the background)."""
+    header = _header(path)
+    if header is None:
+        return
+    if not header_supported(header):
+        raise ValueError(f"{path}: not an hlsmon session of a supported version")
+
+
+def session_urls(path: str | Path) -> tuple[str, str]:
+    """The origin and CDN URLs a session was recorded from (its header's config; credentials and tokens
+    redacted by the writer), or empty strings when the header does not say."""
+    header = _header(path) or {}
+    config = header.get("config")
+    endpoints = config.get("endpoints") if isinstance(config, dict) else None
+    urls = {e.get("name"): e.get("url") or "" for e in endpoints or () if isinstance(e, dict)}
+    return str(urls.get("origin", "")), str(urls.get("cdn", ""))
 
 
 class SessionLoader:
@@ -90,7 +99,9 @@ class SessionLoader:
     at most ``max_batches`` batches in memory) and the GUI thread drains it with :meth:`take`. With
     ``consume`` the thread hands each batch to it (e.g. the ``feed_many`` of an Ingestor whose model no
     other thread reads yet) and :meth:`take` only reports the end. ``fraction`` is the share of the
-    file's bytes read so far.
+    file's bytes read so far. ``fast`` (e.g. gui.session_columns.load_session bound to that Ingestor) is
+    tried first, with the progress callback: it returns the number of events it ingested, or None to leave
+    the file to the event-by-event path.
     """
 
     _END = object()
@@ -101,10 +112,12 @@ class SessionLoader:
         batch: int = 200,
         max_batches: int = 160,
         consume: Callable[[list[object]], object] | None = None,
+        fast: Callable[[ProgressCallback], int | None] | None = None,
     ) -> None:
         self.path = Path(path)
         self.batch = batch
         self.consume = consume
+        self.fast = fast
         self.total_bytes = max(1, self.path.stat().st_size)
         self.read_bytes = 0
         self.events = 0  # handed out by take()
@@ -129,7 +142,16 @@ class SessionLoader:
             raise _Cancelled
 
     def _run(self) -> None:
+        # everything decoded is kept (the model, the newest lifecycles): the cyclic GC would rescan the
+        # growing heap again and again for nothing (a third of a 24 h open); collected once at the end
+        collecting = gc.isenabled()
+        gc.disable()
         try:
+            if self.fast is not None:
+                done = self.fast(self._progress)
+                if done is not None:
+                    self.events = done
+                    return
             batch: list[object] = []
             for event in read_events_with_progress(self.path, self._progress):
                 batch.append(event)
@@ -143,6 +165,8 @@ class SessionLoader:
             log.warning("reading %s failed: %s", self.path, exc)
             self.error = exc
         finally:
+            if collecting:
+                gc.enable()
             self._put(self._END)
 
     def _hand_over(self, batch: list[object]) -> None:
@@ -187,11 +211,7 @@ class _Cancelled(Exception):
     pass
 
 
-def read_events_with_progress(path: Path, progress: object) -> Iterator[object]:
-    try:
-        from monitor.session import read_session
-    except ImportError as exc:
-        raise SessionUnavailable("this build has no session reader (monitor.session)") from exc
+def read_events_with_progress(path: Path, progress: ProgressCallback) -> Iterator[object]:
     return iter(read_session(path, progress=progress))
 
 
@@ -329,8 +349,10 @@ def export_html(
     path: str | Path,
     images: Sequence[tuple[str, bytes]] = (),
     settings: Mapping[str, object] | None = None,
+    thumbnails: Sequence[tuple[str, bytes]] = (),
 ) -> Path:
-    """A one-page report: summary, latency, one image per chart, verdicts, alerts, the server settings."""
+    """A one-page report: summary, latency, one image per chart, a strip of segment thumbnails (caption,
+    JPEG), verdicts, alerts, the server settings."""
     path = Path(path)
     e = html.escape
     parts = [
@@ -338,6 +360,7 @@ def export_html(
         "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
         "figure{margin:1em 0}img{max-width:100%;border:1px solid #ccc}"
+        ".thumbs{display:flex;flex-wrap:wrap;gap:6px}.thumbs figure{margin:0;font-size:small}"
         ".warning{color:#a36b00}.error,.critical{color:#b00020}"
         "</style></head><body><h1>hlsmon report</h1>",
         *_table(_summary(model)),
@@ -352,6 +375,14 @@ def export_html(
             f"<figcaption>{e(title)}</figcaption></figure>"
             for title, png in images
         ]
+    if thumbnails:
+        parts.append("<h2>What the segments showed</h2><div class='thumbs'>")
+        parts += [
+            f"<figure class='thumb'><img alt='{e(caption)}' src='data:image/jpeg;base64,"
+            f"{base64.b64encode(jpeg).decode()}'><figcaption>{e(caption)}</figcaption></figure>"
+            for caption, jpeg in thumbnails
+        ]
+        parts.append("</div>")
     parts.append(
         "<h2>Verdicts</h2><table><tr><th>topic</th><th>verdict</th><th>in plain words</th><th>numbers</th></tr>"
     )

@@ -41,6 +41,8 @@ OPTIONS: dict[str, Option] = {
         Option("settings/session_keep_days", 7.0, float, "remove recorded sessions older than this (days)"),
         Option("settings/session_keep_gb", 2.0, float, "keep recorded sessions within this total size (GB)"),
         Option("settings/download_segments", False, bool, "download each new segment (bitrate, TTFB)"),
+        Option("settings/analyse_content", True, bool,
+               "read what each new segment contains: keyframe interval, frozen/black picture, silence, bit rate"),
         Option("settings/notify", True, bool, "tray notification when a stream goes live or ends"),
         Option("settings/player_target_s", 0.0, float, "player's live-edge target latency (0 = automatic)"),
         Option("settings/player_path", "feed", str, "feed (hlsmon's live-edge feed) | vlc (VLC's own HLS client)"),

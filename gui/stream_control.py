@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal, Slot
 
 from gui.monitor_bridge import LabBridge, MonitorBridge
 from lab.stack import Lab, LabConfig
+from monitor.models import ServerProfile
 from monitor.monitor import Monitor
 from monitor.records import EndpointConfig, MonitorConfig
 from monitor.retention import DEFAULT_KEEP_BYTES, DEFAULT_KEEP_DAYS, Retention, prune_sessions
@@ -53,7 +54,14 @@ class StreamControl(QObject):
     def running(self) -> bool:
         return self.monitor is not None
 
-    def start(self, origin: str, cdn: str = "", download_segments: bool = False) -> bool:
+    def start(
+        self,
+        origin: str,
+        cdn: str = "",
+        download_segments: bool = False,
+        analyse_content: bool = False,
+        server: ServerProfile | None = None,
+    ) -> bool:
         self.stop()
         endpoints = [EndpointConfig(name="origin", url=origin)]
         if cdn:
@@ -65,10 +73,13 @@ class StreamControl(QObject):
             self.record_dir, now=datetime.now(UTC), keep_days=self.keep_days, keep_bytes=self.keep_bytes
         )
         config = MonitorConfig(
-            endpoints=tuple(endpoints), record_path=self.record_path, download_segments=download_segments
+            endpoints=tuple(endpoints),
+            record_path=self.record_path,
+            download_segments=download_segments,
+            analyse_content=analyse_content,
         )
         try:
-            self.monitor = Monitor(config, on_event=self.bridge.on_event)
+            self.monitor = Monitor(config, on_event=self.bridge.on_event, server=server)
         except ValueError as exc:  # a URL the monitor refuses: the user's input, not a bug (no traceback)
             self.failed.emit(f"Could not start monitoring: {exc}")
             return False

@@ -2,10 +2,9 @@
 
 The panel owns a ``VlcPlayer`` (player/vlc_player.py, Qt-free) and a native ``QFrame`` it renders into. The
 window handle is bound once the frame is shown (``winId()`` of a visible native widget). A ``QTimer`` on
-the GUI thread polls ``player.health()/latency()/live_edge()`` (frozen dataclasses) and emits nothing
-across threads: other widgets read ``panel.health()`` etc. or connect to ``status_changed`` (emitted from
-the GUI thread only). Nothing is painted over the video (no overlay); the status line is a plain label
-under it (hide it with ``show_status=False``).
+the GUI thread polls ``player.health()/latency()/live_edge()`` (frozen dataclasses); other widgets read
+``panel.health()`` and ``panel.latency()``. Nothing is painted over the video (no overlay); the status line
+is a plain label under it.
 
 Shutdown: call ``close_player()`` (also done in ``closeEvent``) before the window is destroyed; it stops
 the timer, then the player (stop → detach → log_unset → release), while the native window still exists.
@@ -21,7 +20,7 @@ import logging
 import os
 import sys
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -36,8 +35,10 @@ from PySide6.QtWidgets import (
 from gui.settings import Settings
 from player.edge_feed import DEFAULT_CONFIG as FEED_CONFIG
 from player.health import PlayerHealth
-from player.live_edge import LiveEdgeConfig, LiveEdgeStatus
-from player.vlc_player import LatencyStatus, VlcPlayer, install_hint, is_available
+from player.latency import SOURCE_STRIP
+from player.live_edge import LiveEdgeStatus
+from player.player_latency import LatencyStatus
+from player.vlc_player import VlcPlayer, install_hint, is_available
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +78,11 @@ class _VideoSurface(QFrame):
 class VideoPanel(QWidget):
     """Video of ``play(url)`` with health; without libVLC it shows the install hint instead."""
 
-    status_changed = Signal()  # emitted from the GUI thread after each poll
-
     def __init__(
         self,
         parent: QWidget | None = None,
         *,
-        live_edge: LiveEdgeConfig | None = None,
         audio: bool | None = None,  # None: only when a sound device or server exists
-        show_status: bool = True,
-        player_options: tuple[str, ...] = (),
         snapshot_hz: float = 3.0,
         snapshot_locked_hz: float | None = 1.0,
         snapshot_width: int = 320,
@@ -104,7 +100,6 @@ class VideoPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         self.status_label = QLabel(self)
-        self.status_label.setVisible(show_status)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # a changing text must never re-layout (and so resize) the native video surface: libVLC would
         # reconfigure its output on every poll
@@ -113,9 +108,7 @@ class VideoPanel(QWidget):
         if is_available():
             self.surface: QWidget = _VideoSurface(self)
             self._player = VlcPlayer(
-                live_edge=live_edge,
                 audio=audio,
-                options=player_options,
                 measure_latency=snapshot_hz > 0,
                 snapshot_hz=snapshot_hz or 3.0,
                 snapshot_locked_hz=snapshot_locked_hz,
@@ -123,7 +116,7 @@ class VideoPanel(QWidget):
                 edge_feed=FEED_CONFIG if self._preference("settings/player_path", "feed") == "feed" else None,
             )
             target = float(self._preference("settings/player_target_s", 0.0) or 0.0)
-            if live_edge is None and target > 0:
+            if target > 0:
                 self._player.set_target_latency(target)
             self.status_label.setText("idle")
         else:
@@ -134,7 +127,7 @@ class VideoPanel(QWidget):
         layout.addWidget(self.surface, 1)
         layout.addWidget(self.status_label)
         self.controls = self._make_controls()
-        self.controls.setVisible(show_status and self._player is not None)
+        self.controls.setVisible(self._player is not None)
         layout.addWidget(self.controls)
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -185,10 +178,6 @@ class VideoPanel(QWidget):
 
     # --- API for the main window ------------------------------------------------------------------
     @property
-    def available(self) -> bool:
-        return self._player is not None
-
-    @property
     def player(self) -> VlcPlayer | None:
         return self._player
 
@@ -204,14 +193,6 @@ class VideoPanel(QWidget):
         if self._player is not None:
             self._player.stop()
 
-    def set_mute(self, muted: bool) -> None:
-        if self._player is not None:
-            self._player.set_mute(muted)
-
-    def set_volume(self, percent: int) -> None:
-        if self._player is not None:
-            self._player.set_volume(percent)
-
     def set_target_latency(self, seconds: float | None) -> None:
         if self._player is not None:
             self._player.set_target_latency(seconds)
@@ -221,9 +202,6 @@ class VideoPanel(QWidget):
 
     def latency(self) -> LatencyStatus | None:
         return self._latency
-
-    def live_edge(self) -> LiveEdgeStatus | None:
-        return self._edge
 
     def close_player(self) -> None:
         """Stop polling and release libVLC while the native window still exists. Idempotent."""
@@ -259,7 +237,6 @@ class VideoPanel(QWidget):
         self._latency = self._player.latency()
         self._edge = self._player.live_edge()
         self.status_label.setText(format_status(self._health, self._latency, self._edge))
-        self.status_changed.emit()
 
 
 def format_status(health: PlayerHealth, latency: LatencyStatus | None, edge: LiveEdgeStatus | None) -> str:
@@ -267,7 +244,7 @@ def format_status(health: PlayerHealth, latency: LatencyStatus | None, edge: Liv
     parts = [health.state if not health.waiting_reason else f"{health.state}: {health.waiting_reason}"]
     sample = latency.latest if latency else None
     if sample is not None:
-        label = "latency" if sample.source == "strip" else f"latency ({sample.source})"
+        label = "latency" if sample.source == SOURCE_STRIP else f"latency ({sample.source})"
         text = f"{label} {sample.latency_s:.2f} s"
         if edge is not None and edge.target_s is not None:
             text += f" / target {edge.target_s:.1f} s ({edge.mode}, {edge.rate:.2f}×)"

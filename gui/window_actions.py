@@ -7,111 +7,89 @@ ingestor, stream control, settings, url bar and server model.
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QPlainTextEdit, QVBoxLayout
 
-from gui.dashboard_model import DashboardModel
+from gui.dashboard_model import DashboardModel, References
 from gui.ingest import Ingestor
-from gui.report_images import chart_images
+from gui.replay import ReplayResult
+from gui.report_images import chart_images, thumbnail_images
 from gui.session_io import (
-    SessionLoader,
-    SessionUnavailable,
     check_header,
     export_csv,
     export_html,
     export_json,
     read_events,
+    session_urls,
 )
 from gui.stream_key import StreamKeyDialog
-
-REPLAY_SLICE_S = 0.02
-REPLAY_TICK_MS = 100  # progress updates while a session is read in the background
+from gui.viewer_latency import apply_viewer_latencies
+from monitor.content_feed import thumbs_dir
 
 
 class WindowActions:
     """File → Open/Save/Export, Stream → key helper, What-if and About."""
 
+    def apply_references(self, refs: References) -> None:
+        """The configured, spec and model values the charts draw as reference lines."""
+        self.server.apply_references(refs)
+        apply_viewer_latencies(refs, self.server)
+
     # --- sessions ------------------------------------------------------------------------------
     def open_session(self, path: str | Path, *, background: bool = False) -> int:
         """Replay a recorded session into the charts (no network). Returns the number of events read.
 
-        ``background``: a thread (:class:`SessionLoader`) reads, decodes and ingests the file into a
-        fresh model that nothing else reads yet, while the window shows a progress bar and stays
-        responsive; when it is done the window takes that model over (one swap on the GUI thread) and
-        ``replay_finished`` is emitted. The return value is then 0; ``cancel_replay()`` stops it."""
+        ``background``: the replay controller (gui/replay.py) reads, decodes and ingests the file on a
+        thread into a fresh model while the window shows its progress and stays responsive; when it is done
+        the window's model resets itself from that one and ``replay_finished`` is emitted. The return value
+        is then 0; ``cancel_replay()`` stops it."""
         self.cancel_replay()
         self.stop()
         self.clear()
         self.replaying = True
-        self.model.info["session"] = str(path)
         self._loaded_session = Path(path)
+        self.ingestor.thumbs_dir = thumbs_dir(Path(path))
+        origin, cdn = session_urls(path)
+        self.url_bar.set_urls(origin, cdn)
+        self.model.info.update({"session": str(path), **({"origin": origin} if origin else {})})
+        if cdn:
+            self.model.info["cdn"] = cdn
         if background:
             check_header(path)
             model = DashboardModel()
             model.info.update(self.model.info)
-            self.server.apply_references(model.refs)
-            ingestor = Ingestor(model)
-            ingestor.predict_deletion = self.server.deletion_interval
-            self._replay_target = (model, ingestor)
-            self._replay = SessionLoader(path, consume=ingestor.feed_many).start()
-            self.replay_progress.setValue(0)
-            self.replay_progress.show()
+            self.apply_references(model.refs)
+            ingestor = Ingestor(model, self.ingestor.arrival_step_s)
+            ingestor.predict_deletion = self.server.deletion_after_appear
+            ingestor.thumbs_dir = self.ingestor.thumbs_dir
+            self.replay.start(path, ingestor)
             self.status.setText(f"Reading {Path(path).name}…")
-            self._replay_timer.start(REPLAY_TICK_MS)
             return 0
         n = self.ingestor.feed_many(read_events(path))
         self._replay_done(Path(path), n)
         return n
 
-    def _replay_slice(self) -> None:
-        """Timer tick during a background open: progress, and the model swap at the end."""
-        loader: SessionLoader | None = getattr(self, "_replay", None)
-        if loader is None:
-            self._replay_timer.stop()
-            return
-        for _ in loader.take(time.monotonic() + REPLAY_SLICE_S):
-            pass  # (batches are ingested on the reader thread)
-        if not loader.finished:
-            self.replay_progress.setValue(round(loader.fraction * 1000))
-            self.status.setText(
-                f"Reading {loader.path.name}: {loader.fraction:.0%}, {loader.events:,} events "
-                f"({time.monotonic() - loader.started:.0f} s)"
-            )
-            return
-        self._replay_timer.stop()
-        self._replay = None
-        self.replay_progress.hide()
-        self._adopt(*self._replay_target)
-        self._replay_target = None
-        if loader.error is not None:
-            self.status.setText(f"Could not read all of {loader.path}: {loader.error}")
-            self.redraw()
-            self.replay_finished.emit(loader.events)
-            return
-        self._replay_done(loader.path, loader.events)
+    def _on_replay_progress(self, fraction: float, events: int, elapsed: float) -> None:
+        name = self._loaded_session.name if self._loaded_session else "session"
+        self.status.setText(f"Reading {name}: {fraction:.0%}, {events:,} events ({elapsed:.0f} s)")
 
-    def _adopt(self, model: DashboardModel, ingestor: Ingestor) -> None:
-        """Take over a model filled on the reader thread (the charts keep their reference to self.model)."""
-        version = self.model.version
-        vars(self.model).update(vars(model))
-        self.model.version = max(version, model.version) + 1
-        vars(self.ingestor).update(vars(ingestor))
-        self.ingestor.model = self.model
-        self.lifecycle.item._derived_cache.clear()
+    def _on_replay_done(self, result: ReplayResult) -> None:
+        """A background read finished: the window's model and ingestor take over what it filled."""
+        self.model.reset(result.ingestor.model)
+        self.ingestor.reset(result.ingestor)
+        if result.error is not None:
+            self.status.setText(f"Could not read all of {result.path}: {result.error}")
+            self.redraw()
+            self.replay_finished.emit(result.events)
+            return
+        self._replay_done(result.path, result.events)
 
     def cancel_replay(self) -> None:
         """Stop a background replay (nothing of it is shown)."""
-        loader: SessionLoader | None = getattr(self, "_replay", None)
-        self._replay = None
-        self._replay_target = None
-        if loader is not None:
-            loader.cancel()
-            self._replay_timer.stop()
-            self.replay_progress.hide()
+        self.replay.cancel()
 
     def _replay_done(self, path: Path, n: int) -> None:
         self.redraw()
@@ -127,12 +105,12 @@ class WindowActions:
         if path:
             try:
                 self.open_session(path, background=True)
-            except (SessionUnavailable, OSError, ValueError) as exc:
+            except (OSError, ValueError) as exc:
                 QMessageBox.warning(self, "Cannot open session", str(exc))
 
     def current_session_file(self) -> Path | None:
         if self.replaying:
-            return getattr(self, "_loaded_session", None)
+            return self._loaded_session
         return self.stream.record_path
 
     def save_session(self, path: str | Path) -> Path:
@@ -173,7 +151,7 @@ class WindowActions:
         if kind == "html":
             images = chart_images(self.model, self.chart_theme)
             settings = {"server profile": self.profile.profile(), **self.profile.settings()}
-            return [export_html(self.model, path, images, settings)]
+            return [export_html(self.model, path, images, settings, thumbnail_images(self.model))]
         raise ValueError(kind)
 
     def _export(self, kind: str) -> None:

@@ -30,6 +30,16 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _fault_spec(text: str) -> str:
+    from lab.faults import FaultSpecError, parse_faults
+
+    try:
+        parse_faults(text)
+    except FaultSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     net = parser.add_argument_group("network (127.0.0.1 only; 0 = pick a free port)")
     net.add_argument("--rtmp-port", type=int, default=0, metavar="PORT", help="RTMP port (default: free port)")
@@ -67,6 +77,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pub.add_argument("--no-audio", dest="audio", action="store_false", help="no tone")
     pub.add_argument("--no-publish", dest="publish", action="store_false",
                      help="start the origin only and wait for OBS to publish")
+    pub.add_argument("--fault", type=_fault_spec, default=None, metavar="SPEC",
+                     help="faults on cue, seconds after the first frame: freeze@20,black@40,mute@60,gop=4@80,"
+                     "tsjump@100,fps=15@120 (any subset; NAME@START+DURATION, default 6 s)")
 
     _add_delivery_arguments(parser)
 
@@ -101,6 +114,7 @@ def config_from_args(args: argparse.Namespace) -> LabConfig:
         bitrate_kbps=args.bitrate,
         audio=args.audio,
         publish=args.publish,
+        extras={"faults": args.fault} if args.fault else {},
         **_delivery_config(args),
     )
 

@@ -43,7 +43,8 @@ def port_listening(port: int) -> bool:
     Falls back to ``port_open`` where /proc is missing.
     """
     try:
-        lines = open("/proc/net/tcp").read().splitlines()[1:]  # noqa: SIM115 - tiny read
+        with open("/proc/net/tcp") as fh:
+            lines = fh.read().splitlines()[1:]
     except OSError:
         return port_open(port)
     for line in lines:

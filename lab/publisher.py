@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lab.faults import Fault, audio_filters, keyframe_args, parse_faults, video_filters
 from lab.process import ManagedProcess, _die_with_parent
 from player.clock_strip import encode_strip, neutral_chroma, strip_box
 
@@ -102,8 +103,8 @@ class PictureMaker:
 # ---- ffmpeg -------------------------------------------------------------------------------------
 
 def ffmpeg_argv(rtmp_url: str, width: int, height: int, fps: int, keyint_s: float, bitrate_kbps: int,
-                audio: bool, clock_offset_s: float) -> list[str]:
-    """ffmpeg reading rawvideo on stdin and publishing FLV over RTMP.
+                audio: bool, clock_offset_s: float, faults: tuple[Fault, ...] = ()) -> list[str]:
+    """ffmpeg reading rawvideo on stdin and publishing FLV over RTMP (with ``faults`` on cue, lab/faults.py).
 
     ``clock_offset_s`` is the UTC time of day (seconds since midnight) of frame slot 0; drawtext adds it to
     the PTS, so the printed clock is the capture time, not the encode time (it shows 24:00:00+ after
@@ -126,16 +127,22 @@ def ffmpeg_argv(rtmp_url: str, width: int, height: int, fps: int, keyint_s: floa
     ]
     if audio:
         argv += ["-f", "lavfi", "-i", "sine=frequency=440:beep_factor=2:sample_rate=48000"]
-    if FONT.exists():
-        argv += ["-vf", text]
-    else:  # the strip still carries the time; only the human-readable clock is missing
+    picture = [text] if FONT.exists() else []
+    if not FONT.exists():  # the strip still carries the time; only the human-readable clock is missing
         log.warning("font %s missing (install fonts-dejavu-core): no human-readable clock", FONT)
+    picture += video_filters(faults, fps)
+    if picture:
+        argv += ["-vf", ",".join(picture)]
+    sound = audio_filters(faults) if audio else []
+    if sound:
+        argv += ["-af", ",".join(sound)]
+    keyframes = keyframe_args(faults, keyint_s, fps) or [
+        "-g", str(gop), "-force_key_frames", f"expr:gte(t,n_forced*{keyint_s:g})"]
     argv += [
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline",
         "-pix_fmt", "yuv420p", "-threads", "1",
         "-b:v", f"{bitrate_kbps}k", "-maxrate", f"{bitrate_kbps}k", "-bufsize", f"{bitrate_kbps * 2}k",
-        "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
-        "-force_key_frames", f"expr:gte(t,n_forced*{keyint_s:g})",
+        "-keyint_min", str(gop), "-sc_threshold", "0", *keyframes,
     ]
     if audio:
         argv += ["-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "64k", "-ac", "1"]
@@ -153,6 +160,7 @@ class Publisher:
         self.width, self.height = args.width, args.height
         self.fps = args.fps
         self.picture = PictureMaker(self.width, self.height, self.fps)
+        self.faults = parse_faults(args.fault, fps=self.fps) if args.fault else ()
         self._stop = False
 
     def stop(self, *_: object) -> None:
@@ -164,7 +172,7 @@ class Publisher:
         wall0 = time.time() + START_DELAY_S
         offset = wall0 % 86400.0
         argv = ffmpeg_argv(self.args.rtmp, self.width, self.height, self.fps, self.args.keyint,
-                           self.args.bitrate, not self.args.no_audio, offset)
+                           self.args.bitrate, not self.args.no_audio, offset, self.faults)
         log.info("ffmpeg: %s", " ".join(argv))
         sys.stdout.flush()
         try:
@@ -240,6 +248,8 @@ def start_publisher(config: LabConfig, rtmp_url: str, workdir: Path) -> ManagedP
     ]
     if not config.audio:
         argv.append("--no-audio")
+    if config.extras.get("faults"):
+        argv += ["--fault", str(config.extras["faults"])]
     env = dict(os.environ)
     project = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = project + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -256,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bitrate", type=int, default=500, help="video kbit/s")
     parser.add_argument("--stamps", type=Path, required=True, help="JSON lines record of every frame")
     parser.add_argument("--no-audio", action="store_true")
+    parser.add_argument("--fault", default="", metavar="SPEC",
+                        help="faults on cue, e.g. freeze@20,mute@40 (lab/faults.py)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     publisher = Publisher(args)

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 APP = "live"
 FRAGMENT_NAMINGS = ("sequential", "timestamp", "system")
-ORIGINS = ("nginx", "nms", "ffmpeg")  # nms/ffmpeg and the delivery path: lab/delivery.py (issue 3)
+ORIGINS = ("nginx", "nms", "ffmpeg")  # nms/ffmpeg and the delivery path: lab/delivery.py
 
 
 class LabError(RuntimeError):
@@ -79,7 +79,7 @@ class LabConfig:
     publish: bool = True  # False: start the origin only (an external OBS publishes)
     # health check
     start_timeout_s: float | None = None  # None: 4 fragments + 10 s
-    # issue 3 (lab/delivery.py): other origins, S3 path, CDN edge
+    # lab/delivery.py: other origins, S3 path, CDN edge
     hls_keep: bool = False  # nms: hlsKeep (keep files after the publisher leaves)
     delete_threshold: int = 1  # nms/ffmpeg: hls_delete_threshold
     s3: str = "off"  # off | tutorial | ordered: mirror the origin folder into a moto S3 bucket
@@ -155,7 +155,7 @@ class Lab:
         self.origin: ManagedProcess | None = None
         self.truth: ManagedProcess | None = None
         self.publisher: ManagedProcess | None = None
-        self.parts: list = []  # issue 3 components (origin, S3, uploader, edge), each with stop()/check_alive()
+        self.parts: list = []  # delivery components (origin, S3, uploader, edge), each with stop()/check_alive()
         self.delivery = None  # lab.delivery.Delivery once started
         self.started_utc: float | None = None
         self._running = False
@@ -391,7 +391,7 @@ class Lab:
             f"Logs               : {self.workdir}"
             + (" (temporary, removed at exit; --workdir to keep)" if self._tmp and not c.keep_workdir else ""),
         ]
-        if c.origin != "nginx" or self.delivery is not None:  # issue 3: other origins, S3, CDN
+        if c.origin != "nginx" or self.delivery is not None:  # other origins, S3, CDN
             from lab import delivery
 
             if c.origin != "nginx":

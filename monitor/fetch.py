@@ -3,15 +3,22 @@
 One ``requests.Session`` per poller thread (sessions are not shared across threads). Non-http(s)
 URLs are refused and never fetched. Failures never raise: they come back as a record with
 ``status=None`` (no response) and a plain ``error`` message.
+
+Each request has a total deadline (by default the connect plus the read timeout): a body that arrives
+one byte a second is cut there, at most one read timeout late, instead of hanging the poller. Bodies are
+read raw and decompressed here, so the cap (``max_bytes``) counts the bytes after decompression and a
+small gzip bomb cannot take the memory.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from urllib3 import exceptions as urllib3_errors
 
 from monitor.clock import Clock
 from monitor.records import HEADERS_OF_INTEREST, RequestKind, RequestRecord
@@ -67,9 +74,12 @@ def fetch(
     headers: dict[str, str] | None = None,
     msn: int | None = None,
     blocking: bool = False,
+    deadline_s: float | None = None,
 ) -> Fetched:
-    """Do one request and time it: send, first byte (headers), end of body."""
+    """Do one request and time it: send, first byte (headers), end of body (within ``deadline_s``, by
+    default the connect plus the read timeout)."""
     sent = clock.mono()
+    deadline = sent + (deadline_s if deadline_s is not None else timeout[0] + timeout[1])
     problem = check_url(url)
     if problem:
         return _failed(url, endpoint, kind, method, clock, sent, problem, msn, blocking)
@@ -82,9 +92,10 @@ def fetch(
     except requests.ConnectionError as exc:
         return _failed(url, endpoint, kind, method, clock, sent, _connection_reason(exc), msn, blocking)
     except (requests.RequestException, ValueError) as exc:
-        return _failed(url, endpoint, kind, method, clock, sent, f"request failed: {exc}", msn, blocking)
+        reason = redact_text(f"request failed: {exc}")[:300]
+        return _failed(url, endpoint, kind, method, clock, sent, reason, msn, blocking)
     first_byte = clock.mono()
-    body, truncated, error = _read_body(resp, method, max_bytes, timeout[1])
+    body, truncated, error = _read_body(resp, method, max_bytes, _Deadline(clock, deadline, timeout[1]))
     end = clock.mono()
     final_url = resp.url
     problem = check_url(final_url)
@@ -111,8 +122,37 @@ def fetch(
     return Fetched(record=record, body=body, truncated=truncated)
 
 
+@dataclass(frozen=True)
+class _Deadline:
+    clock: Clock
+    at: float
+    read_timeout: float
+
+    def passed(self) -> bool:
+        return self.clock.mono() >= self.at
+
+
+def _decoder(encoding: str) -> zlib._Decompress | None:
+    """A streaming decompressor for a Content-Encoding (None: identity); ValueError when unsupported."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    raise ValueError(f"the server sent a body compressed with {encoding!r}, which hlsmon does not read")
+
+
+def _next_member(encoding: str) -> zlib._Decompress:
+    """The decoder for the next gzip member; data after a complete deflate stream is corrupt."""
+    if encoding.strip().lower() not in ("gzip", "x-gzip"):
+        raise zlib.error("data after the end of the deflate stream")
+    return zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+
 def _read_body(
-    resp: requests.Response, method: str, max_bytes: int, read_timeout: float
+    resp: requests.Response, method: str, max_bytes: int, deadline: _Deadline
 ) -> tuple[bytes | None, bool, str | None]:
     if method == "HEAD":
         resp.close()
@@ -120,17 +160,44 @@ def _read_body(
     chunks: list[bytes] = []
     total = 0
     try:
-        for chunk in resp.iter_content(chunk_size=65536):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > max_bytes:
-                resp.close()
-                return b"".join(chunks), True, f"body larger than {max_bytes} bytes, not read further"
-    except requests.RequestException as exc:
+        encoding = resp.headers.get("content-encoding", "")
+        decoder = _decoder(encoding)
+        while True:
+            if deadline.passed():
+                return (
+                    b"".join(chunks),
+                    True,
+                    (f"truncated body: not complete within the request's deadline ({total} bytes read)"),
+                )
+            raw = resp.raw.read1(16384, decode_content=False)
+            if not raw:
+                if decoder is not None:
+                    chunks.append(decoder.flush())
+                break
+            while raw:
+                part = raw if decoder is None else decoder.decompress(raw, max_bytes + 1 - total)
+                raw = b"" if decoder is None else decoder.unconsumed_tail
+                if decoder is not None and decoder.eof and decoder.unused_data:
+                    # a gzip body may hold several members (RFC 1952 §2.2): read on with a fresh decoder
+                    raw = decoder.unused_data + raw
+                    decoder = _next_member(encoding)
+                chunks.append(part)
+                total += len(part)
+                if total > max_bytes:
+                    return (
+                        b"".join(chunks)[: max_bytes + 1],
+                        True,
+                        (f"body larger than {max_bytes} bytes (after decompression), not read further"),
+                    )
+    except ValueError as exc:
+        return b"".join(chunks), True, str(exc)
+    except zlib.error:
+        return b"".join(chunks), True, "truncated body: the compressed body is corrupt"
+    except (requests.RequestException, OSError, urllib3_errors.HTTPError) as exc:
         reason = "connection reset while reading the body" if "reset" in str(exc).lower() else str(exc)
         if "timed out" in str(exc).lower():
-            reason = f"timeout after {read_timeout:g} s while reading the body"
-        return b"".join(chunks), True, redact_text(f"truncated body: {reason}")
+            reason = f"timeout after {deadline.read_timeout:g} s while reading the body"
+        return b"".join(chunks), True, redact_text(f"truncated body: {reason}")[:300]
     finally:
         resp.close()
     return b"".join(chunks), False, None

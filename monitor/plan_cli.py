@@ -7,46 +7,44 @@ import json
 import logging
 import sys
 
+from monitor.models import settings_cli
+
 HELP = "predict what a server does with given HLS settings (timeline, window, deletion, latency)"
+COMMAND = "hlsmon plan"
 
 log = logging.getLogger(__name__)
 
-#: (flag, setting name in the server's own words, help)
-_SETTING_FLAGS: tuple[tuple[str, str, str], ...] = (
-    ("--hls-fragment", "hls_fragment", "nginx-rtmp / SRS hls_fragment (nginx syntax: 2, 2s, 1500ms)"),
-    ("--hls-playlist-length", "hls_playlist_length", "nginx-rtmp hls_playlist_length (6, 6s, 1m)"),
-    ("--hls-cleanup", "hls_cleanup", "nginx-rtmp / SRS hls_cleanup on|off"),
-    ("--hls-fragment-naming", "hls_fragment_naming", "nginx-rtmp sequential|timestamp|system"),
-    ("--hls-continuous", "hls_continuous", "nginx-rtmp hls_continuous on|off"),
-    ("--hls-time", "hls_time", "ffmpeg / NMS hls_time (seconds)"),
-    ("--hls-list-size", "hls_list_size", "ffmpeg / NMS hls_list_size (0 = keep all)"),
-    ("--hls-delete-threshold", "hls_delete_threshold", "ffmpeg / NMS hls_delete_threshold"),
-    ("--hls-flags", "hls_flags", "ffmpeg hls_flags, e.g. delete_segments+program_date_time"),
-    ("--hls-flags-nms", "hlsFlags", "NMS hlsFlags, e.g. '[hls_time=2:hls_list_size=3:hls_flags=delete_segments]'"),
-    ("--hls-window", "hls_window", "SRS hls_window (seconds)"),
-    ("--segment-duration", "hlsSegmentDuration", "MediaMTX hlsSegmentDuration (1s) / generic segment length"),
-    ("--segment-count", "hlsSegmentCount", "MediaMTX hlsSegmentCount / generic entries"),
-    ("--keyint", "keyint", "publisher keyframe interval in seconds (OBS 'Keyframe Interval')"),
+#: The old per-setting options (flag, setting name, which profiles have it): ``--profile NAME --set KEY=VALUE``
+#: replaces them; they still work, with a deprecation note, and are checked like ``--set``.
+_OLD_FLAGS: tuple[tuple[str, str], ...] = (
+    ("--hls-fragment", "hls_fragment"),
+    ("--hls-playlist-length", "hls_playlist_length"),
+    ("--hls-cleanup", "hls_cleanup"),
+    ("--hls-fragment-naming", "hls_fragment_naming"),
+    ("--hls-continuous", "hls_continuous"),
+    ("--hls-time", "hls_time"),
+    ("--hls-list-size", "hls_list_size"),
+    ("--hls-delete-threshold", "hls_delete_threshold"),
+    ("--hls-flags", "hls_flags"),
+    ("--hls-flags-nms", "hlsFlags"),
+    ("--hls-window", "hls_window"),
+    ("--segment-duration", "hlsSegmentDuration"),
+    ("--segment-count", "hlsSegmentCount"),
+    ("--keyint", "keyint"),
 )
+#: What the old options meant for the spec-only profile.
+_OLD_GENERIC = {"hlsSegmentDuration": "segment_duration", "hlsSegmentCount": "entries"}
+#: ffmpeg options NMS takes inside hlsFlags.
+_NMS_INNER = ("hls_time", "hls_list_size", "hls_delete_threshold", "hls_flags")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--server",
-        default="nginx-rtmp",
-        help="profile: nginx-rtmp, ffmpeg, nms (ffmpeg under Node-Media-Server 2.x), srs, mediamtx, generic "
-        "(default: nginx-rtmp)",
-    )
-    for flag, _, text in _SETTING_FLAGS:
-        parser.add_argument(flag, default=None, help=text)
-    parser.add_argument("--delete-segments", action="store_true", help="ffmpeg / NMS hls_flags delete_segments")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="any server setting in its own name, e.g. --set hls_max_fragment=20s (repeatable)",
-    )
+    parser.add_argument("--profile", metavar="NAME", help=settings_cli.profile_help("nginx-rtmp"))
+    settings_cli.add_set_argument(parser)
+    parser.add_argument("--server", help=argparse.SUPPRESS)  # deprecated: --profile
+    for flag, _ in _OLD_FLAGS:
+        parser.add_argument(flag, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--delete-segments", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--ingest-latency", type=float, default=1.0, help="encoder + RTMP latency to assume (s, default 1)"
     )
@@ -65,23 +63,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the prediction as JSON")
 
 
-def _settings(args: argparse.Namespace) -> dict[str, object]:
-    from monitor.models import parse_settings
+def _profile_name(args: argparse.Namespace) -> str:
+    if args.server is not None:
+        settings_cli.deprecated(COMMAND, "--server NAME", "--profile NAME")
+        if args.profile is None:
+            return str(args.server)
+    return str(args.profile or "nginx-rtmp")
 
-    settings: dict[str, object] = {}
-    for flag, name, _ in _SETTING_FLAGS:
-        value = getattr(args, flag.lstrip("-").replace("-", "_"))
-        if value is not None:
-            settings[name] = value
-    if args.server.lower() == "generic":
-        for src, dst in (("hlsSegmentDuration", "segment_duration"), ("hlsSegmentCount", "entries")):
-            if src in settings:
-                settings[dst] = settings.pop(src)
+
+def _old_items(args: argparse.Namespace, profile: str) -> list[str]:
+    """``--set`` items for the deprecated per-setting options, in ``profile``'s own names."""
+    given = {flag: getattr(args, flag.lstrip("-").replace("-", "_")) for flag, _ in _OLD_FLAGS}
+    used = [flag for flag, value in given.items() if value is not None] + ["--delete-segments"] * args.delete_segments
+    if not used:
+        return []
+    settings_cli.deprecated(COMMAND, " ".join(used), "--set KEY=VALUE (keys in --help)")
+    old = {name: str(given[flag]) for flag, name in _OLD_FLAGS if given[flag] is not None}
     if args.delete_segments:
-        settings["delete_segments"] = True
-    for item in args.set:
-        settings.update(parse_settings(item))
-    return settings
+        old["hls_flags"] = "+".join(filter(None, (old.get("hls_flags", ""), "delete_segments")))
+    if profile == "generic":
+        old = {_OLD_GENERIC.get(name, name): value for name, value in old.items()}
+    if profile == "nms":
+        inner = ":".join(f"{name}={old.pop(name)}" for name in _NMS_INNER if name in old)
+        if inner:
+            old["hlsFlags"] = f"[{inner}]"
+    return [f"{name}={value}" for name, value in old.items()]
 
 
 def _json_default(value: object) -> object:
@@ -91,10 +97,12 @@ def _json_default(value: object) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.models import format_plan, plan, profile_for
+    from monitor.models import canonical_name, format_plan, plan, profile_for
 
     try:
-        profile = profile_for(args.server, _settings(args))
+        name = canonical_name(_profile_name(args))
+        _, settings = settings_cli.chosen_settings(name, [*_old_items(args, name), *args.set])
+        profile = profile_for(name, settings)
         cc = None if args.origin_cache_control == "" else args.origin_cache_control
         result = plan(
             profile,
@@ -104,8 +112,7 @@ def run(args: argparse.Namespace) -> int:
             segments=args.segments,
         )
     except ValueError as exc:
-        sys.stderr.write(f"hlsmon plan: {exc}\n")
-        return 2
+        return settings_cli.refuse(COMMAND, exc)
     if args.json:
         text = json.dumps(result.as_dict(), indent=2, default=_json_default).replace("Infinity", "null")
         sys.stdout.write(text + "\n")

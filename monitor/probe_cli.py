@@ -5,14 +5,23 @@ from __future__ import annotations
 import argparse
 import itertools
 import logging
-import math
 import signal
 import statistics
 import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitor import notify
+from monitor.metrics import Metrics, add_stream_argument, stream_name
+from monitor.models import settings_cli
+
+if TYPE_CHECKING:
+    from monitor.models import ServerProfile
+    from monitor.records import Measures, MonitorConfig, SegmentLifecycle
 
 HELP = "watch a live HLS stream headless: segment lifecycles, checks, session file, Prometheus metrics"
 
@@ -37,12 +46,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="serve Prometheus metrics on 127.0.0.1:P/metrics (0 = any free port)",
     )
     parser.add_argument("--metrics-addr", default="127.0.0.1", help="address for --metrics-port")
+    add_stream_argument(parser)
+    notify.add_arguments(parser)
     parser.add_argument(
         "--profile",
         metavar="NAME",
-        help="judge the observations against a server model, e.g. nginx-rtmp or "
-        "'nginx-rtmp:hls_fragment=2s,hls_playlist_length=6s'",
+        help=f"judge the observations against a server model: {settings_cli.profile_help(None)}; "
+        "its settings with --set",
     )
+    settings_cli.add_set_argument(parser)
     parser.add_argument(
         "--variants",
         default="first",
@@ -60,13 +72,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--request-budget",
         type=float,
         metavar="R",
-        help="keep each endpoint's average total request rate (reloads + HEADs + probes) at or below R/s: "
-        "deletion probes wait for it (at most 5 s), reloads never do (default: no bound)",
+        help="each endpoint's total request rate (reloads first, then HEADs of new segments, then deletion "
+        "probes) in requests/s (default: 3 per segment, 1.5/s for 2 s segments; a playlist is still "
+        "reloaded at least every 1.5 x target duration)",
     )
     parser.add_argument(
         "--download-segments",
         action="store_true",
         help="GET each new segment (bytes, TTFB, throughput) instead of a HEAD",
+    )
+    parser.add_argument(
+        "--analyse-content",
+        action="store_true",
+        help="read what each new segment contains (keyframe interval, timestamps, frozen or black picture, "
+        "silence, bit rate): the new segment's HEAD becomes a GET, the same request count",
     )
     parser.add_argument("--quiet", action="store_true", help="no live progress line")
 
@@ -86,19 +105,28 @@ def run(args: argparse.Namespace) -> int:
         probe_deletions=not args.no_deletion_probes,
         download_segments=args.download_segments,
         request_budget_per_s=args.request_budget or None,
+        analyse_content=args.analyse_content,
     )
-    profile = _load_profile(args.profile) if args.profile else None
-    if args.profile and profile is None:
-        return 2
+    try:
+        profile = _load_profile(args.profile, args.set)
+    except ValueError as exc:
+        return settings_cli.refuse("hlsmon probe", exc)
     state = ProbeState()
     try:
-        monitor = Monitor(config, state.on_event)
+        monitor = Monitor(config, state.on_event, server=profile)
+    except ValueError as exc:
+        sys.stderr.write(f"hlsmon probe: {exc}\n")
+        return 2
+    stream = args.stream or stream_name(args.url)
+    try:
+        state.notifier = notify.from_args(args, stream)
     except ValueError as exc:
         sys.stderr.write(f"hlsmon probe: {exc}\n")
         return 2
     metrics = None
     if args.metrics_port is not None:
-        metrics = Metrics(args.metrics_port, args.metrics_addr)
+        server = None if profile is None else profile.name
+        metrics = Metrics(args.metrics_port, args.metrics_addr, stream=stream, config=config, server=server)
         state.metrics = metrics
         sys.stderr.write(f"metrics on http://{args.metrics_addr}:{metrics.port}/metrics\n")
     stop = threading.Event()
@@ -123,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
         if metrics is not None:
             metrics.close()
+        if state.notifier is not None:
+            state.notifier.close()
     if not args.quiet and sys.stderr.isatty():
         sys.stderr.write("\n")
     sys.stdout.write(state.summary(monitor, time.monotonic() - start))
@@ -138,31 +168,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_profile(spec: str):
-    try:
-        from monitor import models
-    except ImportError:
-        sys.stderr.write("hlsmon probe: server models are not available\n")
-        return None
-    try:
-        if ":" in spec:
-            return models.profile_from_spec(spec)
-        return models.profile_for(spec, {})
-    except (ValueError, KeyError) as exc:
-        sys.stderr.write(f"hlsmon probe: bad --profile {spec!r}: {exc}\n")
-        return None
+def _load_profile(spec: str | None, items: list[str]) -> ServerProfile | None:
+    """The server model of ``--profile NAME --set KEY=VALUE...``; the old ``NAME:key=value,...`` still works."""
+    from monitor import models
+
+    name, sep, inline = (spec or "").partition(":")
+    if sep:
+        settings_cli.deprecated("hlsmon probe", "--profile NAME:key=value", "--profile NAME --set key=value")
+        items = [f"{k}={v}" for k, v in models.parse_settings(inline).items()] + items
+    profile, settings = settings_cli.chosen_settings(name or None, items)
+    return None if profile is None else models.profile_for(profile, settings)
 
 
 def _verdicts(profile, monitor, state: ProbeState) -> str:
     from monitor import models
 
     lifecycles = [lf for lf in monitor.lifecycles().values() if lf.endpoint == "origin"]
-    try:
-        verdicts = models.judge(lifecycles, profile, snapshots=state.snapshots, endpoint="origin")
-        return "\nServer model verdicts:\n" + models.format_verdicts(verdicts, per_segment=False)
-    except Exception as exc:  # the models are another engineer's code: never lose the summary for it
-        log.exception("judge failed")
-        return f"\n(server model verdicts unavailable: {exc})\n"
+    verdicts = models.judge(
+        lifecycles,
+        profile,
+        snapshots=state.snapshots,
+        endpoint="origin",
+        arrival_step_s=monitor.config.arrival_step_s,
+    )
+    return "\nServer model verdicts:\n" + models.format_verdicts(verdicts, per_segment=False)
 
 
 class ProbeState:
@@ -173,10 +202,11 @@ class ProbeState:
         self.measures: dict[str, object] = {}
         self.states: dict[str, str] = {}
         self.alert_counts: Counter[str] = Counter()
-        self.requests: Counter[str] = Counter()
+        self.requests: Counter[tuple[str, str]] = Counter()  # (endpoint, RequestKind value)
         self.snapshots: list[object] = []
         self.variants: dict[str, object] = {}
         self.metrics: Metrics | None = None
+        self.notifier: notify.WebhookNotifier | None = None
 
     def on_event(self, event: object) -> None:
         from monitor import records as R
@@ -189,7 +219,7 @@ class ProbeState:
             elif isinstance(event, R.Alert):
                 self.alert_counts[event.severity.name] += 1
             elif isinstance(event, R.RequestRecord):
-                self.requests[event.endpoint] += 1
+                self.requests[(event.endpoint, event.kind.value)] += 1
             elif isinstance(event, R.PlaylistSnapshot):
                 self.snapshots.append(event)
                 if len(self.snapshots) > 2000:
@@ -198,6 +228,8 @@ class ProbeState:
                 self.variants[event.endpoint] = event
         if self.metrics is not None:
             self.metrics.observe(event)
+        if self.notifier is not None:
+            self.notifier.on_event(event)
 
     def progress_line(self, elapsed: float) -> str:
         with self.lock:
@@ -218,13 +250,19 @@ class ProbeState:
     def summary(self, monitor, elapsed: float) -> str:
         lines = [f"hlsmon probe: {elapsed:.1f} s"]
         lifecycles = list(monitor.lifecycles().values())
+        with self.lock:
+            requests = Counter(self.requests)
         for name in sorted({lf.endpoint for lf in lifecycles} | set(self.states)):
             lines += _endpoint_summary(
-                name,
-                [lf for lf in lifecycles if lf.endpoint == name],
-                self.measures.get(name),
-                self.states.get(name),
-                monitor.config.arrival_step_s,
+                EndpointFacts(
+                    name=name,
+                    lifecycles=[lf for lf in lifecycles if lf.endpoint == name],
+                    measures=self.measures.get(name),
+                    state=self.states.get(name),
+                    requests={kind: n for (ep, kind), n in requests.items() if ep == name},
+                    elapsed_s=elapsed,
+                ),
+                monitor.config,
             )
         for name, vl in self.variants.items():
             lines.append(f"{name}: master playlist with {len(vl.variants)} variant(s):")
@@ -252,122 +290,182 @@ class ProbeState:
 
 
 def _stats(values: list[float]) -> str:
-    if not values:
-        return "-"
     vals = sorted(values)
     p95 = vals[min(len(vals) - 1, round(0.95 * (len(vals) - 1)))]
     med = statistics.median(vals)
     return f"median {med:.2f} s, min {vals[0]:.2f}, max {vals[-1]:.2f}, p95 {p95:.2f} (n={len(vals)})"
 
 
-def _endpoint_summary(
-    name: str, lifecycles: list, measures, state: str | None, arrival_step_s: float = math.inf
-) -> list[str]:
-    real = sorted((lf for lf in lifecycles if not lf.missed), key=lambda lf: (lf.generation, lf.msn))
+def _measured(indent: str, label: str, values: list[float], why_none: str) -> str:
+    """One summary line: the statistics, or what was not measured and why (never an empty "-")."""
+    return f"{indent}{label}: {_stats(values) if values else why_none}"
+
+
+@dataclass(frozen=True)
+class EndpointFacts:
+    """What the summary of one endpoint is written from."""
+
+    name: str
+    lifecycles: list[SegmentLifecycle]
+    measures: Measures | None  # the endpoint's last
+    state: str | None
+    requests: dict[str, int]  # by RequestKind value, every request of the run
+    elapsed_s: float
+
+
+#: Gone windows wider than this (probes far apart) are said to be so next to the deletion numbers.
+WIDE_GONE_S = 0.5
+#: Why deletions were not measured, by the state of deletion probing.
+NOT_PROBED = {"off": "not measured (deletion probes off)", "none sent": "not measured (no deletion probe was sent)"}
+#: Words for the request kinds (RequestKind values).
+REQUEST_WORDS = {"playlist": "reloads", "segment": "new-segment HEAD/GET", "probe": "deletion probes"}
+
+
+def _endpoint_summary(facts: EndpointFacts, config: MonitorConfig) -> list[str]:
+    step = config.arrival_step_s
+    real = [lf for lf in facts.lifecycles if not lf.missed]
+    missed = sum(lf.missed_count for lf in facts.lifecycles)
     fresh = [lf for lf in real if not lf.initial]
-    arrivals = [lf.first_seen.estimate(arrival_step_s) for lf in fresh]
-    inter = [b - a for a, b in itertools.pairwise(arrivals) if b > a]
     gone = [lf for lf in real if lf.gone is not None]
-    lags = [lf.deletion_lag_s for lf in gone if lf.deletion_lag_s is not None]
-    lifetimes = [lf.lifetime_s for lf in gone if lf.lifetime_s is not None and not lf.initial]
-    listed = [lf.listed_s for lf in fresh if lf.listed_s is not None]
-    still = [lf for lf in real if lf.gave_up]
-    missed = sum(1 for lf in lifecycles if lf.missed)
     lines = [
-        f"{name}: state {state or '?'}; segments seen {len(real)} (new while watching {len(fresh)}), "
+        f"{facts.name}: state {facts.state or '?'}; segments seen {len(real)} (new while watching {len(fresh)}), "
         f"gone {len(gone)}, missed {missed}"
     ]
-    if real:
-        durations = [lf.extinf for lf in real]
-        lines.append(f"  EXTINF: {_stats(durations)}")
-    lines.append(f"  new-segment intervals: {_stats(inter)}")
-    lines.append(f"  time listed: {_stats(listed)}")
-    lines.append(f"  deletion lag after leaving the playlist: {_stats(lags)}")
-    lines.append(f"  lifetime (gone - first seen): {_stats(lifetimes)}")
-    if still:
-        avail = [
-            lf.last_available_mono - lf.left.mid
-            for lf in still
-            if lf.last_available_mono is not None and lf.left is not None
-        ]
-        after = f" after {max(avail):.0f} s" if avail else ""
-        lines.append(f"  {len(still)} removed segment(s) still available{after} when probing stopped")
-    if measures is not None:
-        if measures.propagation_p50_s is not None:
-            lines.append(f"  propagation from reference: median {measures.propagation_p50_s:.2f} s")
-        age = f" (cached copy: Age header {measures.age_s:.0f} s)" if measures.age_s is not None else ""
-        lines.append(f"  playlist unchanged for the last {measures.staleness_s:.1f} s{age}")
-        lines.append(
-            f"  window now {measures.window_segments} segments / {measures.window_s:.1f} s; "
-            f"target duration {measures.target_duration}; requests {measures.requests} "
-            f"({measures.request_rate:.2f}/s)"
-        )
-        if measures.errors_while_listed:
-            lines.append(f"  segments answering 404 while listed: {measures.errors_while_listed}")
+    lines.append(_server_line(facts.measures))
+    probing = "off" if not config.probe_deletions else "none sent" if not facts.requests.get("probe") else "on"
+    generations = sorted({lf.generation for lf in facts.lifecycles})
+    for i, generation in enumerate(generations):
+        mine = [lf for lf in facts.lifecycles if lf.generation == generation]
+        if len(generations) > 1:
+            msns = [lf.msn for lf in mine]
+            when = "current" if generation == generations[-1] else "before the publisher restarted"
+            lines.append(f"  publish {i + 1} of {len(generations)} (media sequence {min(msns)}-{max(msns)}, {when}):")
+        lines += _lives_summary(mine, step, probing, indent="    " if len(generations) > 1 else "  ")
+    lines += _measures_lines(facts, real)
+    lines += _content_lines(facts.measures, config.analyse_content)
     return lines
 
 
-class Metrics:
-    """Prometheus exposition of the measures (own registry; labels: endpoint)."""
+def _content_lines(m: Measures | None, analysing: bool) -> list[str]:
+    """What the segments contain (the latest analysed segment), or why it was not measured."""
+    label = "  keyframe interval measured in the media"
+    if not analysing:
+        return [f"{label}: not measured (content analysis off: --analyse-content)"]
+    if m is None or m.keyint_measured_s is None:
+        return [f"{label}: not measured (no new segment with keyframes was analysed)"]
+    expected = f" (expected {m.keyint_expected_s:.2f} s)" if m.keyint_expected_s is not None else ""
+    lines = [f"{label}: {m.keyint_measured_s:.2f} s{expected}"]
+    sound = f"audio level {m.level_dbfs:.1f} dBFS" if m.level_dbfs is not None else "no audio level"
+    rate = f"{m.bitrate_bps / 1000:.0f} kbit/s" if m.bitrate_bps is not None else "bit rate not measured"
+    drift = f", A/V drift {m.av_drift_ms:.0f} ms" if m.av_drift_ms is not None else ""
+    ingest = f", ingest {m.ingest_rate:.3f} media s per s" if m.ingest_rate is not None else ""
+    lines.append(f"  last analysed segment: {rate}, {sound}{drift}{ingest}")
+    if m.content_dropped:
+        lines.append(f"  {m.content_dropped} segment(s) not analysed (the analysis was behind)")
+    return lines
 
-    def __init__(self, port: int, addr: str = "127.0.0.1") -> None:
-        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-        self.registry = CollectorRegistry()
-        r = self.registry
-        lab = ["endpoint"]
-        self.gauges = {
-            "media_sequence": Gauge("hlsmon_media_sequence", "EXT-X-MEDIA-SEQUENCE", lab, registry=r),
-            "window_segments": Gauge("hlsmon_window_segments", "segments listed", lab, registry=r),
-            "window_s": Gauge("hlsmon_window_seconds", "playlist duration", lab, registry=r),
-            "target_duration": Gauge("hlsmon_target_duration_seconds", "EXT-X-TARGETDURATION", lab, registry=r),
-            "staleness_s": Gauge(
-                "hlsmon_playlist_staleness_seconds", "time since the playlist changed", lab, registry=r
-            ),
-            "age_s": Gauge("hlsmon_playlist_age_seconds", "Age header of the playlist", lab, registry=r),
-            "last_interarrival_s": Gauge("hlsmon_interarrival_seconds", "last new-segment interval", lab, registry=r),
-            "deletion_lag_p50_s": Gauge("hlsmon_deletion_lag_seconds", "median gone - left", lab, registry=r),
-            "lifetime_p50_s": Gauge("hlsmon_segment_lifetime_seconds", "median gone - first seen", lab, registry=r),
-            "propagation_s": Gauge("hlsmon_propagation_seconds", "first seen here - at the reference", lab, registry=r),
-            "segments_seen": Gauge("hlsmon_segments_seen", "segments seen", lab, registry=r),
-            "segments_gone": Gauge("hlsmon_segments_gone", "removed segments seen gone", lab, registry=r),
-            "missed": Gauge("hlsmon_segments_missed", "segments published and removed between polls", lab, registry=r),
-            "errors_while_listed": Gauge(
-                "hlsmon_segments_404_while_listed", "segments 404 while listed", lab, registry=r
-            ),
-        }
-        self.alerts = Counter("hlsmon_alerts", "alerts raised", ["endpoint", "severity", "code"], registry=r)
-        self.requests = Histogram(
-            "hlsmon_request_seconds",
-            "request duration",
-            ["endpoint", "kind"],
-            registry=r,
-            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+def _server_line(measures: Measures | None) -> str:
+    server = None if measures is None else measures.fingerprint
+    if server is None:
+        return "  server: not identified (no playlist with two segments was read)"
+    if server.name == "generic":
+        return f"  server: not identified ({server.reason})"
+    return f"  server {server.reason}"
+
+
+def _lives_summary(lives: list[SegmentLifecycle], step: float, probing: str, indent: str) -> list[str]:
+    """Statistics of one publish's segment lives; a line that cannot be measured says why.
+
+    ``probing``: deletion probes "on", "off" (configured so) or "none sent" (on, but none went out)."""
+    from monitor.measures import deletion_lag_s, lifetime_s, listed_s, seen_at, still_available_after_s
+
+    real = sorted((lf for lf in lives if not lf.missed), key=lambda lf: lf.msn)
+    fresh = [lf for lf in real if not lf.initial]
+    arrivals = [seen_at(lf.first_seen, step) for lf in fresh]
+    removed = [lf for lf in real if lf.left is not None]
+    still = [v for v in (still_available_after_s(lf, step) for lf in real) if v is not None]
+    unprobed = sum(1 for lf in real if lf.gave_up and still_available_after_s(lf, step) is None)
+    pending = sum(1 for lf in removed if lf.gone is None and not lf.gave_up)
+    no_probe = NOT_PROBED.get(probing)
+    rows = [
+        ("EXTINF", [lf.extinf for lf in real], "no segment seen"),
+        (
+            "new-segment intervals",
+            [b - a for a, b in itertools.pairwise(arrivals) if b > a],
+            "not measured (fewer than two segments appeared while watching)",
+        ),
+        (
+            "time listed",
+            [v for v in (listed_s(lf, step) for lf in fresh) if v is not None],
+            "not measured (no segment that appeared while watching has left the playlist)",
+        ),
+        (
+            "deletion lag after leaving the playlist",
+            [v for v in (deletion_lag_s(lf, step) for lf in real) if v is not None],
+            no_probe or f"not measured (none of the {len(removed)} removed segment(s) was seen gone)",
+        ),
+        (
+            "lifetime (gone - first seen)",
+            [v for v in (lifetime_s(lf, step) for lf in real) if v is not None],
+            no_probe or "not measured (no segment that appeared while watching was seen gone)",
+        ),
+    ]
+    lines = [_measured(indent, label, values, why) for label, values, why in rows]
+    widths = [lf.gone.width for lf in real if lf.gone is not None and deletion_lag_s(lf, step) is not None]
+    if widths and statistics.median(widths) > WIDE_GONE_S:
+        lines.append(
+            f"{indent}deletions were bracketed by probes {statistics.median(widths):.1f} s apart (median): "
+            "the lag and lifetime above take the middle of each bracket"
         )
-        self.failures = Counter(
-            "hlsmon_request_failures", "requests without HTTP response or >= 400", ["endpoint", "kind"], registry=r
+    if still:
+        lines.append(
+            f"{indent}{len(still)} removed segment(s) still answered when probing stopped, the longest "
+            f"{max(still):.0f} s after leaving the playlist"
         )
-        self.up = Gauge("hlsmon_endpoint_live", "1 when the endpoint is live", lab, registry=r)
-        self.server, self._thread = start_http_server(port, addr=addr, registry=r)
-        self.port = self.server.server_port
+    if unprobed:
+        lines.append(f"{indent}{unprobed} removed segment(s) were not probed until gone (given up unanswered)")
+    if probing == "on" and pending:
+        lines.append(f"{indent}{pending} removed segment(s) not yet seen gone when the run ended")
+    return lines
 
-    def observe(self, event: object) -> None:
-        from monitor import records as R
 
-        if isinstance(event, R.Measures):
-            for key, gauge in self.gauges.items():
-                value = getattr(event, key)
-                if value is not None:
-                    gauge.labels(event.endpoint).set(value)
-        elif isinstance(event, R.Alert):
-            self.alerts.labels(event.endpoint, event.severity.name.lower(), event.code).inc()
-        elif isinstance(event, R.RequestRecord):
-            self.requests.labels(event.endpoint, event.kind.value).observe(event.total_s)
-            if event.status is None or event.status >= 400:
-                self.failures.labels(event.endpoint, event.kind.value).inc()
-        elif isinstance(event, R.EndpointStatus):
-            self.up.labels(event.endpoint).set(1 if event.state.value == "live" else 0)
+def _measures_lines(facts: EndpointFacts, real: list[SegmentLifecycle]) -> list[str]:
+    m = facts.measures
+    lines = []
+    if m is not None and m.propagation_p50_s is not None:
+        lines.append(f"  propagation from reference: median {m.propagation_p50_s:.2f} s")
+    lines.append(_pdt_line(m, real))
+    if m is not None:
+        age = f" (Age header {m.age_s:.0f} s: a cached copy)" if m.age_s is not None else ""
+        lines.append(f"  playlist unchanged for {m.staleness_s:.1f} s at the last successful reload{age}")
+        lines.append(
+            f"  last playlist: {m.window_segments} segments / {m.window_s:.1f} s; target duration {m.target_duration}"
+        )
+        if m.errors_while_listed:
+            lines.append(f"  segments answering 404 while listed: {m.errors_while_listed}")
+        if m.loop_lateness_max_s is not None:
+            lines.append(
+                f"  monitor's own lateness (last minute): p95 {m.loop_lateness_p95_s:.3f} s, "
+                f"max {m.loop_lateness_max_s:.3f} s"
+            )
+    lines.append(_requests_line(facts))
+    return lines
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+
+def _pdt_line(m: Measures | None, real: list[SegmentLifecycle]) -> str:
+    label = "  latency from PROGRAM-DATE-TIME (first seen - end of the segment's media)"
+    if m is not None and m.pdt_latency_s is not None:
+        return f"{label}: last {m.pdt_latency_s:.2f} s, median {m.pdt_latency_p50_s:.2f} s"
+    if not any(lf.pdt is not None for lf in real):
+        return f"{label}: not measured (no EXT-X-PROGRAM-DATE-TIME in the playlist)"
+    return f"{label}: not measured (no dated segment appeared while watching)"
+
+
+def _requests_line(facts: EndpointFacts) -> str:
+    """Every kind, zeros included: "deletion probes 0.00/s" says the budget left none, an absent kind says nothing."""
+    total = sum(facts.requests.values())
+    elapsed = max(facts.elapsed_s, 1e-6)
+    counts = {kind: facts.requests.get(kind, 0) for kind in REQUEST_WORDS} | facts.requests
+    kinds = ", ".join(f"{REQUEST_WORDS.get(kind, kind)} {n / elapsed:.2f}/s" for kind, n in counts.items())
+    return f"  requests {total} ({total / elapsed:.2f}/s) in {facts.elapsed_s:.0f} s: {kinds}"

@@ -43,6 +43,7 @@ A session file read back with ``monitor.session.read_session(path)`` yields the 
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,13 @@ HEADERS_OF_INTEREST: tuple[str, ...] = (
     "x-cache",
     "via",
     "x-amz-cf-pop",
+    "x-amz-cf-id",
+    "x-cache-hits",
+    "x-cache-status",
+    "cf-cache-status",
+    "cf-ray",
+    "x-served-by",
+    "akamai-cache-status",
     "etag",
     "last-modified",
     "content-type",
@@ -164,6 +172,45 @@ class RequestRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PartEntry:
+    """One LL-HLS partial segment (EXT-X-PART)."""
+
+    uri: str  # absolute
+    duration: float
+    independent: bool = False
+    byterange: str | None = None  # "len@offset" or "len"
+    gap: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreloadHint:
+    """EXT-X-PRELOAD-HINT: the resource the server will publish next (LL-HLS)."""
+
+    type: str  # "PART" or "MAP"
+    uri: str  # absolute
+    byterange_start: int | None = None
+    byterange_length: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenditionReport:
+    """EXT-X-RENDITION-REPORT: another rendition's newest segment/part (LAST-MSN, LAST-PART are optional)."""
+
+    uri: str  # absolute
+    last_msn: int | None = None
+    last_part: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaylistIssue:
+    """A non-fatal finding of the parser (codes are documented in monitor/parse.py)."""
+
+    code: str  # stable snake_case, e.g. "uri_without_extinf", "malformed_uri", "extinf_out_of_bounds"
+    detail: str  # plain words
+    msn: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class SegmentEntry:
     """One segment as listed in one playlist version."""
 
@@ -176,8 +223,12 @@ class SegmentEntry:
     byterange: str | None = None  # "len@offset" when EXT-X-BYTERANGE
     key_method: str | None = None  # "AES-128", "SAMPLE-AES" when encrypted
     map_uri: str | None = None  # fMP4 EXT-X-MAP init segment
-    parts: int = 0  # LL-HLS EXT-X-PART count
-    gap: bool = False
+    parts: int = 0  # LL-HLS EXT-X-PART count (len(part_list))
+    gap: bool = False  # EXT-X-GAP: the segment is missing on purpose (never probe it as missing)
+    part_list: tuple[PartEntry, ...] = ()  # LL-HLS EXT-X-PART of this segment, in order
+    key_uri: str | None = None  # absolute EXT-X-KEY URI when encrypted
+    discontinuity_sequence: int = 0  # the discontinuity domain this segment belongs to
+    bitrate: int | None = None  # EXT-X-BITRATE (kbit/s)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,14 +263,24 @@ class PlaylistSnapshot:
     sha1: str = ""  # of the body text
     age_s: float | None = None  # Age header
     header_order: tuple[str, ...] = ()  # tag names in order of first appearance (fingerprinting)
+    part_hold_back: float | None = None  # EXT-X-SERVER-CONTROL PART-HOLD-BACK
+    can_skip_until: float | None = None  # EXT-X-SERVER-CONTROL CAN-SKIP-UNTIL (delta updates offered)
+    can_skip_dateranges: bool = False
+    skipped_segments: int = 0  # EXT-X-SKIP of a delta update (the entries were rebuilt from the previous one)
+    parts: tuple[PartEntry, ...] = ()  # LL-HLS parts of the open segment (after the last complete one)
+    preload_hint: PreloadHint | None = None  # EXT-X-PRELOAD-HINT TYPE=PART (the next part)
+    preload_map_hint: PreloadHint | None = None  # EXT-X-PRELOAD-HINT TYPE=MAP
+    rendition_reports: tuple[RenditionReport, ...] = ()
+    issues: tuple[PlaylistIssue, ...] = ()  # non-fatal findings of the parser
 
     @property
     def last_msn(self) -> int:
         return self.media_sequence + len(self.segments) - 1
 
-    @property
+    @functools.cached_property
     def duration_s(self) -> float:
-        return sum(s.duration for s in self.segments)
+        """Sum of the EXTINFs (computed once: callers ask per segment)."""
+        return math.fsum(s.duration for s in self.segments)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,6 +314,8 @@ class SegmentLifecycle:
     probes: int = 0
     gave_up: bool = False  # probing stopped at the limit: "still available after X s"
     missed: bool = False  # published and removed between two polls: never seen listed
+    missed_through: int | None = None  # a missed record stands for the range msn..missed_through
+    gap: bool = False  # EXT-X-GAP: missing on purpose, never probed
     errors_while_listed: int = 0  # 404s while the segment was listed
     size: int | None = None  # bytes (when downloaded)
     ttfb_s: float | None = None
@@ -261,24 +324,20 @@ class SegmentLifecycle:
     last_modified: str | None = None
 
     @property
+    def missed_count(self) -> int:
+        """How many media sequence numbers this missed record stands for (0 when not missed)."""
+        if not self.missed:
+            return 0
+        return 1 if self.missed_through is None else self.missed_through - self.msn + 1
+
+    @property
     def throughput_bps(self) -> float | None:
         if self.size is None or not self.download_s:
             return None
         return self.size * 8 / self.download_s
 
-    @property
-    def listed_s(self) -> float | None:
-        return None if self.left is None else self.left.mid - self.first_seen.mid
-
-    @property
-    def deletion_lag_s(self) -> float | None:
-        """Gone − left (seconds), the measured grace after removal from the playlist."""
-        return None if self.gone is None or self.left is None else self.gone.mid - self.left.mid
-
-    @property
-    def lifetime_s(self) -> float | None:
-        """Gone − first seen (seconds)."""
-        return None if self.gone is None else self.gone.mid - self.first_seen.mid
+    # Listed time, deletion lag and lifetime are not properties here: the middles of one-sided windows bias them
+    # by half a window. monitor.measures computes them from Window.estimate (listed_s, deletion_lag_s, lifetime_s).
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -295,6 +354,20 @@ class Alert:
     advice: str = ""
     msn: int | None = None
     spec: str | None = None  # e.g. "RFC 8216 §6.2.2"
+    # set on the INFO record that closes an episode: the code of the alert whose condition cleared
+    # (monitor/rules/catalogue.py; docs/alerts.md lists every code and its recovery)
+    recovers: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fingerprint:
+    """The server behind an endpoint, guessed from its playlist format and headers (monitor.models).
+
+    ``name`` is a server profile name (``nginx-rtmp``, ``ffmpeg``, ``nms``, ``srs``, ``mediamtx``, or
+    ``generic`` when nothing is conclusive); ``reason`` says why, in plain words."""
+
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -323,6 +396,61 @@ class Measures:
     requests: int = 0
     request_rate: float = 0.0  # requests per second since start
     max_overrun_s: float | None = None  # worst segment duration above target
+    fingerprint: Fingerprint | None = None  # the server guessed once per endpoint from its first media playlist
+    # EXT-X-PROGRAM-DATE-TIME latency: UTC when the newest segment was first seen here − (its PDT + EXTINF)
+    pdt_latency_s: float | None = None  # of the newest segment with a PDT
+    pdt_latency_p50_s: float | None = None
+    # requests since start by RequestKind value ("playlist" reloads, "segment" HEAD/GET, "probe")
+    requests_by_kind: Mapping[str, int] = field(default_factory=dict)
+    # the poller's own lateness (its wake-ups after the planned instant), over the last minute
+    loop_lateness_p95_s: float | None = None
+    loop_lateness_max_s: float | None = None
+    # what the segments contain (monitor.content), from the latest analysed segment
+    keyint_measured_s: float | None = None  # keyframe interval measured in the media
+    keyint_expected_s: float | None = None  # the configured one, or the first one measured
+    av_drift_ms: float | None = None  # audio start against video start, moved from where it began
+    level_dbfs: float | None = None  # audio RMS level
+    bitrate_bps: float | None = None  # the segment's bytes over its media duration
+    ingest_rate: float | None = None  # media seconds published per wall-clock second (1.0: on time)
+    content_dropped: int = 0  # segments the analysis dropped while behind (one worker serves every endpoint)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentReport:
+    """What one analysed segment contains (monitor.content): keyframes, timestamps, format, bit rate, picture
+    and sound. Its thumbnail is a JPEG beside the session file (``<session>.thumbs/<thumbnail>``), never in
+    the JSON lines. ``findings``: the finding codes of this segment (the alerts carry the evidence)."""
+
+    endpoint: str
+    mono: float
+    utc: datetime
+    msn: int
+    generation: int = 0
+    uri: str = ""
+    size: int = 0  # bytes
+    extinf_s: float | None = None
+    media_s: float | None = None
+    keyframes_s: tuple[float, ...] = ()  # stream time of each keyframe
+    keyint_s: float | None = None  # measured keyframe interval
+    keyint_expected_s: float | None = None
+    starts_on_keyframe: bool | None = None
+    video_gap_ms: float | None = None  # start against the previous segment's end: > 0 gap, < 0 overlap
+    audio_gap_ms: float | None = None
+    av_offset_ms: float | None = None
+    av_drift_ms: float | None = None
+    video_codec: str | None = None
+    resolution: str | None = None  # "640x360"
+    fps: float | None = None
+    audio_codec: str | None = None
+    bitrate_bps: float | None = None
+    average_bitrate_bps: float | None = None
+    declared_bps: int | None = None  # the variant's BANDWIDTH in the master playlist
+    mean_luma: float | None = None
+    level_dbfs: float | None = None
+    ingest_rate: float | None = None
+    findings: tuple[str, ...] = ()
+    cpu_s: float = 0.0  # analysis CPU time
+    thumbnail: str | None = None  # file name in the thumbnails directory
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -336,7 +464,26 @@ class EndpointStatus:
     detail: str = ""
 
 
-Event = RequestRecord | PlaylistSnapshot | SegmentLifecycle | Alert | Measures | EndpointStatus | VariantList
+@dataclass(frozen=True, kw_only=True)
+class SampledValues:
+    """Values a client of the core sampled at one instant (the window's host metrics and player health),
+    keyed by series name; recorded in the session with :meth:`Monitor.record` so a replay shows them too."""
+
+    mono: float
+    utc: datetime
+    values: Mapping[str, float]
+
+
+Event = (
+    RequestRecord
+    | PlaylistSnapshot
+    | SegmentLifecycle
+    | Alert
+    | Measures
+    | EndpointStatus
+    | VariantList
+    | ContentReport
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -360,12 +507,15 @@ class MonitorConfig:
     strategy: str = "fast"  # "fast" (cadence-learning) or "rfc" (RFC 8216 §6.3.4 baseline)
     probe_deletions: bool = True
     probe_rate_per_s: float = 1.0  # bound on the extra request rate spent on deletion probes
-    # Optional bound on each endpoint's average total request rate (playlist + HEAD + probes): deletion
-    # probes wait for it (never more than 5 s), reloads never do. None: only probe_rate_per_s bounds probes.
+    # Each endpoint's total request rate (reloads + HEADs + probes, in that priority; monitor.budget).
+    # None: the default for the segment cadence, 3 per segment (1.5/s for 2 s segments).
     request_budget_per_s: float | None = None
     probe_limit_s: float = 300.0  # stop probing after this long: "still available after X s"
     download_segments: bool = False  # GET each new segment (bytes, TTFB, throughput)
     head_new_segments: bool = True  # HEAD each new segment once (404 while listed, validators for reuse)
+    # analyse what each new segment contains (monitor.content): the new segment's check becomes a GET,
+    # the same one request of the budget as the HEAD it replaces
+    analyse_content: bool = False
     blocking_reload: bool = True  # use _HLS_msn blocking reloads when the playlist offers CAN-BLOCK-RELOAD
     dense_step_s: float = 0.06  # fast strategy: poll spacing around the expected arrival
     max_playlist_bytes: int = 4_000_000

@@ -16,8 +16,10 @@
   predicted instant; before it has learned, it probes at a modest rate. A server-specific prior
   (``period_hint``: nginx-rtmp's cleaner runs every 2 × playlist length) predicts the next batch from the
   first one observed; within a batch it jumps to the expected boundary (the previous batch's size). A
-  token bucket bounds the probe rate; an optional second one, charged by every request of the endpoint
-  (``request_budget_per_s``), bounds its total rate.
+  token bucket bounds the probe rate; the endpoint's total (monitor.budget.RequestBudget) is the poller's.
+
+Every input is sanity-bounded (monitor.budget.bounded_duration) and every planned instant lies in
+[now, now + 1.5 × max(TD, 1 s)] for playlist reloads.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ import itertools
 import math
 import statistics
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
+from monitor.budget import TokenBucket, bounded_duration, clamp_wait, reload_bound_s
+from monitor.cleaner import CleanerPhase
 from monitor.records import SegmentLifecycle
 
 
@@ -52,6 +57,7 @@ class PollOutcome:
     arrival_width: float | None = None
     target_duration: float | None = None
     last_duration: float | None = None  # EXTINF of the newest segment
+    new_durations: tuple[float, ...] = ()  # EXTINF of every new segment, oldest first
     endlist: bool = False
 
 
@@ -69,20 +75,46 @@ class RfcPlanner:
         return self._next
 
     def after_poll(self, out: PollOutcome) -> None:
-        if out.target_duration:
-            self._td = out.target_duration
+        self._td = bounded_duration(out.target_duration) or self._td
+        bound = reload_bound_s(self._td)
         if not out.ok:
             self._errors += 1
-            self._next = out.sent + min(10.0, max(self._td / 2, 0.5 * 2 ** min(self._errors - 1, 5)))
+            backoff = max(self._td / 2, 0.5 * 2 ** min(self._errors - 1, 5))
+            self._next = clamp_wait(out.sent, out.sent + backoff, bound)
             return
         self._errors = 0
-        self._next = out.sent + (self._td if out.changed else self._td / 2)
+        self._next = clamp_wait(out.sent, out.sent + (self._td if out.changed else self._td / 2), bound)
+
+
+def predict_durations(durations: Sequence[float], count: int = 1, max_period: int = 8) -> list[float]:
+    """The next ``count`` EXTINF values, from the periodic pattern of the recent ones.
+
+    The shortest period p for which every recent duration repeats the one p before it (period 1:
+    constant durations; period 2: GOP cuts alternating 4 s and 2 s; ...) continues the sequence; without
+    one, the median of the recent durations stands for each."""
+    d = list(durations)
+    n = len(d)
+    if not n:
+        return []
+    for p in range(1, min(max_period, n - 1) + 1):
+        span = min(n - p, max(2 * p, 4))
+        if all(abs(d[i] - d[i - p]) <= max(0.05, 0.03 * d[i]) for i in range(n - span, n)):
+            return [d[n - p + (k % p)] for k in range(count)]
+    return [statistics.median(d[-8:])] * count
 
 
 class FastPlanner:
-    """Cadence-learning planner: dense polling around the predicted arrival, idle in between."""
+    """Cadence-learning planner: dense polling around the predicted arrival, idle in between.
+
+    The next arrival is predicted by two models, and the one that predicted the recent precise arrivals
+    better is used: the EXTINF pattern (a segment appears one duration after the previous one, and the
+    next duration continues the periodic pattern of the recent ones) and the median interval between
+    arrivals (a server whose cadence does not follow its EXTINF). When an arrival does not come, the
+    prediction moves to the next beat (up to ``MAX_SKIPPED_BEATS``) with coarse polls in between, then
+    backs off. Every input is sanity-bounded and every wait is at most 1.5 × max(TD, 1 s)."""
 
     name = "fast"
+    MAX_SKIPPED_BEATS = 2
 
     def __init__(
         self,
@@ -97,17 +129,24 @@ class FastPlanner:
         self.min_lead_s = min_lead_s
         self.max_lead_s = max_lead_s
         self.calibrate_every = max(1, calibrate_every)
-        self._td = default_td
+        self._td = bounded_duration(default_td) or 6.0
         self._next = 0.0
-        self._arrivals: deque[float] = deque(maxlen=12)  # precise arrival estimates
         self._intervals: deque[float] = deque(maxlen=12)
+        self._durations: deque[float] = deque(maxlen=32)  # EXTINF of each new segment, in order
         self._residuals: deque[float] = deque(maxlen=30)
-        self._last_arrival: float | None = None
-        self._last_arrival_precise = False
+        self._model_errors: dict[str, deque[float]] = {m: deque(maxlen=8) for m in ("pattern", "grid", "interval")}
+        self._seq = 0  # segments whose EXTINF is known
+        self._elapsed = 0.0  # their total EXTINF
+        self._grid: dict[int, float] = {}  # segment number -> total EXTINF up to it (the recent ones)
+        self._anchors: deque[tuple[int, float]] = deque(maxlen=6)  # (segment number, precise arrival)
+        self._model_predictions: dict[str, float] = {}
         self._last_precise: float | None = None  # the last precisely bracketed arrival
         self._since_precise = 0  # segments seen since then
-        self._last_duration: float | None = None
         self._predicted: float | None = None
+        self._skipped = 0  # beats the prediction moved on since the last arrival
+        self._sync_width = 0.0  # the last arrival is only known within this width: search that wide
+        self._window_early = False  # the current window started at the earliest plausible arrival
+        self._window_start = -math.inf
         self._misses = 0
         self._errors = 0
         self._unlearned_since: float | None = None  # first poll while nothing was learned yet
@@ -121,32 +160,77 @@ class FastPlanner:
         return self._predicted
 
     def after_poll(self, out: PollOutcome) -> None:
-        if out.target_duration:
-            self._td = out.target_duration
-        now = out.first_byte if out.first_byte is not None else out.sent
+        td = bounded_duration(out.target_duration)
+        if td is not None:
+            self._td = td
+        now = out.first_byte if out.first_byte is not None and math.isfinite(out.first_byte) else out.sent
+        bound = reload_bound_s(self._td)
         if not out.ok:
             self._errors += 1
-            self._next = now + min(10.0, 0.25 * 2 ** min(self._errors - 1, 6))
+            self._next = clamp_wait(now, now + 0.25 * 2 ** min(self._errors - 1, 6), bound)
             return
         self._errors = 0
         if out.endlist:
-            self._next = now + max(self._td, 1.0)
+            self._next = clamp_wait(now, now + max(self._td, 1.0), bound)
             return
-        if out.new_segments and out.arrival is not None:
-            self._learn(out)
+        if out.new_segments:
+            self._note_durations(out)
+            if out.arrival is not None and math.isfinite(out.arrival):
+                self._learn(out)
         self._plan(now)
+        self._next = clamp_wait(now, self._next, bound)
 
     # -- internals ------------------------------------------------------------------------------------
+    def _note_durations(self, out: PollOutcome) -> None:
+        """Extend the EXTINF sequence (and its running sum, which maps arrivals onto one time grid)."""
+        durations = [d for d in map(bounded_duration, out.new_durations) if d is not None]
+        if not durations and out.last_duration is not None:
+            durations = [d for d in (bounded_duration(out.last_duration),) if d is not None]
+        if out.new_segments > len(durations) or not durations:
+            self._anchors.clear()  # segments of unknown duration: earlier arrivals no longer map onto the grid
+        for d in durations[-self._durations.maxlen :]:
+            self._durations.append(d)
+            self._seq += 1
+            self._elapsed += d
+            self._grid[self._seq] = self._elapsed
+        while len(self._grid) > 64:
+            del self._grid[next(iter(self._grid))]
+
     def _learn(self, out: PollOutcome) -> None:
-        width = out.arrival_width or 0.0
+        assert out.arrival is not None
+        width = out.arrival_width if out.arrival_width is not None and math.isfinite(out.arrival_width) else 0.0
         lo, hi = out.arrival - width / 2, out.arrival + width / 2
+        predicted = self._predicted if not self._skipped else None
+        if self._sync_width > 0 and predicted is not None and lo < predicted - self._sync_width / 2 < hi:
+            # A search: the arrival was known to lie within the searched interval, seen or not.
+            lo = predicted - self._sync_width / 2
+            width = hi - lo
+            out = replace(out, arrival=(lo + hi) / 2, arrival_width=width)
         precise = width <= max(0.3, 3 * self.step_s)
-        predicted = self._predicted
+        # Search the arrival (a window as wide as the uncertainty, halved at each segment) when it is
+        # unknown: nothing predicted, already there at the first poll of a window that started early on
+        # purpose, seen only after the window (late), or still being searched.
+        early = predicted is not None and self._window_early and lo < self._window_start and hi < predicted
+        late = predicted is not None and lo >= predicted - self.step_s  # a poll at the prediction missed it
+        # a poll inside the window missed it and the next came late (held back by the request budget)
+        gapped = not precise and lo >= self._window_start
+        searching = predicted is None or early or late or gapped or self._sync_width > 0
+        self._sync_width = min(width, self._td / 2) if not precise and searching else 0.0
+        if (late or early) and not precise:
+            self._residuals.append(max(0.0, lo - predicted) if late else hi - predicted)
+            self._anchors.clear()  # the phase moved: earlier arrivals no longer tell the next ones
+        if not precise and out.new_segments == 1:
+            for model, when in self._model_predictions.items():
+                if not lo <= when <= hi:  # the window rules this prediction out by at least this much
+                    self._model_errors[model].append(min(abs(when - lo), abs(when - hi)))
         if precise:
             arrival = out.arrival
             if predicted is not None:
                 self._residuals.append(arrival - predicted)
-        elif predicted is not None:
+            if out.new_segments == 1:
+                for model, when in self._model_predictions.items():
+                    self._model_errors[model].append(abs(arrival - when))
+        elif predicted is not None and not searching:
             # Seen by the first poll of a dense window: it came earlier than we looked. The most likely
             # instant is the predicted one if the window allows it; widen the lead by what we know.
             arrival = min(hi, max(lo, predicted))
@@ -164,18 +248,47 @@ class FastPlanner:
                     self._intervals.append(interval)
             self._last_precise = arrival
             self._since_precise = 0
-        self._last_arrival = arrival
-        self._last_arrival_precise = precise
-        self._last_duration = out.last_duration
+            if self._seq:
+                self._anchors.append((self._seq, arrival))
         self._misses = 0
-        self._predicted = arrival + self._expected_interval()
+        self._skipped = 0
+        self._model_predictions = self._predictions(arrival)
+        best = self._best_model()
+        self._predicted = self._model_predictions[best]
+        if best == "grid":
+            self._sync_width = 0.0  # the grid of earlier precise arrivals does not depend on this one
 
-    def _expected_interval(self) -> float:
+    def _predictions(self, arrival: float) -> dict[str, float]:
+        out = {}
+        durations = predict_durations(self._durations)
+        if durations:
+            # "last": one duration after the newest arrival; "grid": the same from each recent precise
+            # arrival, through the durations listed since (the median ignores one late or early segment).
+            out["pattern"] = arrival + durations[0]
+            ahead = self._elapsed + durations[0]
+            grid = [a + ahead - self._grid[i] for i, a in self._anchors if i in self._grid]
+            if len(grid) >= 3:
+                out["grid"] = statistics.median(grid)
         if len(self._intervals) >= 3:
+            out["interval"] = arrival + statistics.median(self._intervals)
+        if not out:
+            out["pattern"] = arrival + self._td
+        return out
+
+    def _best_model(self) -> str:
+        available = self._model_predictions
+        scored = {m: statistics.median(self._model_errors[m]) for m in available if len(self._model_errors[m]) >= 2}
+        if scored:  # on a tie the grid (one late segment does not move it), then the newest arrival
+            order = ("grid", "pattern", "interval")
+            return min(scored, key=lambda m: (round(scored[m], 3), order.index(m)))
+        return "pattern" if "pattern" in available else next(iter(available))
+
+    def _beat_after(self, skipped: int) -> float:
+        """The interval from the beat that did not come to the next one."""
+        if self._best_model() == "interval":
             return statistics.median(self._intervals)
-        if self._last_duration:
-            return self._last_duration
-        return self._td
+        durations = predict_durations(self._durations, skipped + 1)
+        return durations[-1] if durations else self._td
 
     def _lead(self) -> float:
         if len(self._residuals) < 3:
@@ -196,56 +309,36 @@ class FastPlanner:
             dense = now - self._unlearned_since <= 1.5 * self._td
             self._next = now + (max(self.step_s, 0.1) if dense else max(self._td / 2, self.step_s))
             return
-        lead = self._lead()
-        start = self._predicted - lead
-        if not self._calibrating():
+        search = self._sync_width > 0
+        lead = self._lead() + self._sync_width / 2
+        step = max(self.step_s, self._sync_width / 2)  # a search polls the middle, then the end
+        # dense polls go on past the prediction by twice the lead: a late arrival within the jitter is
+        # no missed beat
+        late = now - (self._predicted + max(2 * lead, 3 * step))
+        if late > 0 and self._skipped < self.MAX_SKIPPED_BEATS:
+            # A missed beat: the segment may still come late, or the next one on time. Expect the next
+            # beat and poll coarsely until its window.
+            self._skipped += 1
+            self._predicted += self._beat_after(self._skipped)
+            late = now - (self._predicted + max(2 * lead, 3 * step))
+        if late > 0:
+            # A stall: back off (step x 1.5 per miss) up to TD/2, so a stalled stream costs little.
+            self._misses += 1
+            self._next = now + min(max(self._td / 2, self.step_s), self.step_s * 1.5 ** min(self._misses, 40))
+            return
+        start = self._predicted - (0.0 if search else lead)
+        self._window_early = self._calibrating() or self._skipped > 0 or search
+        if not self._window_early:
             start += self.step_s  # an arrival at the earliest plausible instant is still seen within a step
+        self._window_start = start
         if now < start:
-            self._next = start
+            coarse = max(self.step_s, min(self._td / 4, 0.5))
+            self._next = min(start, now + coarse) if self._skipped else start
             return
-        late = now - (self._predicted + max(lead, self.step_s))
-        if late <= 0:
-            self._next = now + self.step_s
-            return
-        # Prediction failed: back off (step x 1.5 per miss) up to TD/2 — a stalled stream costs little.
-        self._misses += 1
-        self._next = now + min(max(self._td / 2, self.step_s), self.step_s * 1.5**self._misses)
+        self._next = now + step
 
 
-class TokenBucket:
-    """Bounds the extra request rate of deletion probes: ``rate`` per second, bursts up to ``burst``."""
-
-    def __init__(self, rate: float, burst: float, now: float) -> None:
-        self.rate = rate
-        self.burst = burst
-        self._tokens = burst
-        self._t = now
-
-    def _refill(self, now: float) -> None:
-        self._tokens = min(self.burst, self._tokens + (now - self._t) * self.rate)
-        self._t = now
-
-    def take(self, now: float) -> bool:
-        self._refill(now)
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
-
-    def charge(self, now: float) -> None:
-        """Account for a request that is never held back (a playlist reload): the balance may go
-        negative (down to −burst), which then delays what does wait for tokens."""
-        self._refill(now)
-        self._tokens = max(-self.burst, self._tokens - 1.0)
-
-    def ready_at(self, now: float) -> float:
-        self._refill(now)
-        if self._tokens >= 1.0 or self.rate <= 0:
-            return now
-        return now + (1.0 - self._tokens) / self.rate
-
-
-MAX_BUDGET_WAIT_S = 5.0  # the request budget never delays a deletion probe longer than this
+MAX_CLEANER_PERIOD_S = 3600.0  # a longer cleaner period prior is no cleaner worth timing
 
 
 class DeletionPlanner:
@@ -255,20 +348,20 @@ class DeletionPlanner:
         self,
         *,
         rate: float = 1.0,
-        burst: float = 60.0,
+        burst: float = 4.0,
         learn_step_s: float = 0.25,
         dense_step_s: float = 0.15,
         idle_step_s: float = 2.0,
         limit_s: float = 300.0,
         now: float = 0.0,
-        budget_per_s: float | None = None,
-        budget_burst: float = 60.0,
     ) -> None:
-        self.bucket = TokenBucket(rate, burst, now)
-        # Every request of the endpoint is charged here (playlist reloads included, see charge()); probes
-        # wait for it, so the endpoint's total request rate stays at or below budget_per_s in the long run.
-        self.budget = TokenBucket(budget_per_s, budget_burst, now) if budget_per_s else None
-        self.period_hint: float | None = None  # prior cleaner period (s), e.g. nginx-rtmp: 2 x playlist length
+        # Bounds the probe rate on its own (the endpoint's RequestBudget bounds the total); it starts
+        # with one token, so probes never burst at the start.
+        self.bucket = TokenBucket(rate, burst, now, tokens=1.0)
+        self._period_hint: float | None = None
+        self.cleaner: CleanerPhase | None = None  # the phase of a periodic cleaner (with a period prior)
+        self._target: SegmentLifecycle | None = None  # the last one planned (its answer teaches the phase)
+        self._tick_probe = False  # the next probe goes just after a predicted cleaner tick
         self.learn_step_s = learn_step_s
         self.dense_step_s = dense_step_s
         self.idle_step_s = idle_step_s
@@ -287,6 +380,9 @@ class DeletionPlanner:
     def note_gone(self, life: SegmentLifecycle) -> None:
         assert life.gone is not None
         self._gone.append(life)
+        cleaner = self._learning_cleaner()
+        if cleaner is not None and not life.gone_inferred and not life.initial:
+            cleaner.note(life.first_seen.lo, life.first_seen.hi, alive_at=life.gone.lo, gone_at=life.gone.hi)
         gone = life.gone
         new_chain = not life.gone_inferred and (
             not self._chain or (self._alive_from is not None and life.msn >= self._alive_from)
@@ -299,6 +395,7 @@ class DeletionPlanner:
             self._batch_youngest.append(-math.inf)
             self._batch_widths.append(min(gone.width, 1.0))
         self._batch_sizes[-1] += 1
+        self._trim()
         if not life.initial:
             self._batch_youngest[-1] = max(self._batch_youngest[-1], life.first_seen.mid)
         if life.gone_inferred:
@@ -312,6 +409,51 @@ class DeletionPlanner:
             self._guess = life.msn + prev - 1 if prev > 1 else None
         self._chain = True
         self._anchor = life
+
+    @property
+    def period_hint(self) -> float | None:
+        """Prior cleaner period (s), e.g. nginx-rtmp: 2 x playlist length. Only a clearly longer one replaces
+        it (the window grows while the stream warms up; the estimate from listed durations may flicker)."""
+        return self._period_hint
+
+    @period_hint.setter
+    def period_hint(self, value: float | None) -> None:
+        if value is None or not math.isfinite(value) or not 0.5 < value <= MAX_CLEANER_PERIOD_S:
+            self._period_hint, self.cleaner = None, None
+        elif self._period_hint is None or value > 1.25 * self._period_hint:  # the window grew (warm-up)
+            self._period_hint, self.cleaner = value, CleanerPhase(value)
+
+    def _learning_cleaner(self) -> CleanerPhase | None:
+        """The cleaner model being taught (every probe answer), while its prior still holds."""
+        return self.cleaner if self.cleaner is not None and self.cleaner.usable else None
+
+    def _phase_known(self) -> CleanerPhase | None:
+        """The cleaner model plans probes once a deletion batch of a cleaner's size was seen (a server
+        taken for nginx-rtmp that deletes one file at a time keeps the general learner)."""
+        cleaner = self._learning_cleaner()
+        if cleaner is None or not self._gone or self._period_hint is None:
+            return None
+        extinf = max(self._gone[-1].extinf, 0.05)
+        return cleaner if max(self._batch_sizes, default=0) >= max(2.0, 0.75 * self._period_hint / extinf) else None
+
+    def _trim(self, keep: int = 32) -> None:
+        """Bounded over days: only the recent deletions and batches ever inform a prediction."""
+        if len(self._gone) > 2 * keep:
+            del self._gone[:-keep]
+        if len(self._batches) > 2 * keep:
+            for history in (self._batches, self._batch_sizes, self._batch_youngest, self._batch_widths):
+                del history[:-keep]
+
+    @property
+    def chaining(self) -> bool:
+        """Resolving a deletion batch just found (a handful of probes)."""
+        return self._chain
+
+    @property
+    def urgent(self) -> bool:
+        """The next probe times a deletion (just after a predicted cleaner tick, or resolving a batch just
+        found): one or a handful per batch, worth going before the budget has saved up for probes."""
+        return self._chain or self._tick_probe
 
     @property
     def anchor(self) -> SegmentLifecycle | None:
@@ -384,6 +526,9 @@ class DeletionPlanner:
 
     def note_probe(self, now: float, gone: bool, msn: int | None = None) -> None:
         self._last_probe = now
+        cleaner, target = self._learning_cleaner(), self._target
+        if not gone and cleaner is not None and target is not None and target.msn == msn and not target.initial:
+            cleaner.note(target.first_seen.lo, target.first_seen.hi, alive_at=now)
         if not gone:
             if self._chain and msn is not None:
                 self._alive_from = msn if self._alive_from is None else min(self._alive_from, msn)
@@ -436,8 +581,12 @@ class DeletionPlanner:
             self._end_chain()
             return None
         target = candidates[0]
-        chained = self._chain_target(candidates) if self._chain else None
-        if chained is not None:
+        self._tick_probe = False
+        cleaner = self._phase_known()
+        if cleaner is not None and not target.initial:
+            self._end_chain()  # the phase model chooses (it knows which segments a tick deleted)
+            at, target = self._cleaner_probe(cleaner, candidates, now)
+        elif self._chain and (chained := self._chain_target(candidates)) is not None:
             target, at = chained, now
         else:
             pred = self.predict(target, now)
@@ -453,31 +602,39 @@ class DeletionPlanner:
                 # Dense probing from the earliest plausible instant (a probe before the deletion brackets
                 # the batch instant, which keeps the period estimate sharp).
                 at = when - lead if now < when - lead else self._last_probe + self.dense_step_s
+        self._target = target
         return max(at, self.ready_at(now)), target
 
-    def _budget_ready_at(self, now: float) -> float:
-        """The endpoint budget holds back probes, except those resolving a deletion batch just found (a
-        handful, and they are charged) and one every MAX_BUDGET_WAIT_S (reloads alone may exceed it)."""
-        if self.budget is None or self._chain:
-            return now
-        return min(self.budget.ready_at(now), max(now, self._last_probe + MAX_BUDGET_WAIT_S))
+    def _cleaner_probe(
+        self, cleaner: CleanerPhase, candidates: list[SegmentLifecycle], now: float
+    ) -> tuple[float, SegmentLifecycle]:
+        """A periodic cleaner: the youngest segment a tick surely deleted answers for the older ones (the
+        poller infers them: deletion in order), at once; else the oldest is probed where the ticks may fall
+        (bisection while the phase is unknown, then just after each tick)."""
+        # surely gone is monotonic in age (oldest first): the youngest such by bisection
+        lo, hi = 0, len(candidates)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            c = candidates[mid]
+            if not c.initial and cleaner.surely_gone(c.first_seen.lo, c.first_seen.hi, now):
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo > 0 and not candidates[lo - 1].initial:
+            self._tick_probe = True
+            return now, candidates[lo - 1]
+        target = candidates[0]
+        at, _ = cleaner.probe_at(target.first_seen.lo, target.first_seen.hi, target.last_available_mono, now)
+        self._tick_probe = True  # a tick probe or a bisection step: a few per cleaner period at most
+        return at, target
 
     def ready_at(self, now: float) -> float:
-        """Earliest instant a probe may go out (the probe bucket and the endpoint budget)."""
-        return max(self.bucket.ready_at(now), self._budget_ready_at(now))
+        """Earliest instant a probe may go out (the probe rate bound)."""
+        return self.bucket.ready_at(now)
 
     def take(self, now: float) -> bool:
-        """Spend a token for a probe (from the probe bucket; the endpoint budget is charged), if allowed."""
-        if self._budget_ready_at(now) > now or not self.bucket.take(now):
-            return False
-        if self.budget is not None:
-            self.budget.charge(now)
-        return True
-
-    def charge(self, now: float) -> None:
-        """Account for a request that does not wait for tokens (playlist reload, segment HEAD)."""
-        if self.budget is not None:
-            self.budget.charge(now)
+        """Spend a token for a probe, if the probe rate allows it."""
+        return self.bucket.take(now)
 
     def expired(self, life: SegmentLifecycle, now: float) -> bool:
         ref = life.left.hi if life.left else life.first_seen.hi

@@ -3,7 +3,9 @@
 Format (docs/session-format.md): the first line is a header
 ``{"type": "header", "format": "hlsmon-session", "version": 1, "created": ISO, "config": {...}}``; every
 other line is ``{"type": <record type>, ...fields}`` where the record type is the dataclass name
-(RequestRecord, PlaylistSnapshot, SegmentLifecycle, Alert, Measures, EndpointStatus, VariantList).
+(RequestRecord, PlaylistSnapshot, SegmentLifecycle, Alert, Measures, EndpointStatus, VariantList,
+ContentReport, and SampledValues a client of the core records with Monitor.record). A ContentReport's
+thumbnail is a JPEG file in ``<session>.thumbs/`` beside the session file.
 Datetimes are ISO 8601 strings with offset, enums their values, nested dataclasses objects, tuples lists.
 Every http(s) URL in any string is redacted (credentials, signed-URL tokens).
 """
@@ -40,6 +42,8 @@ RECORD_TYPES: dict[str, type] = {
         R.Measures,
         R.EndpointStatus,
         R.VariantList,
+        R.SampledValues,
+        R.ContentReport,
     )
 }
 
@@ -52,7 +56,7 @@ def to_jsonable(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, str):
-        return redact_text(value) if "://" in value else value
+        return redact_text(value) if "://" in value or "=" in value or "@" in value else value
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -73,13 +77,19 @@ def encode(event: object) -> str:
 class SessionWriter:
     """Appends events; thread-safe; flushes when ``flush_s`` has passed since the last flush.
 
-    A background timer also flushes every ``flush_s`` so an idle writer never holds data back.
+    A background timer also flushes every ``flush_s`` so an idle writer never holds data back. Lines are
+    buffered here and written whole, with one ``write`` of complete lines each flush, so a process killed
+    at any moment (SIGTERM, SIGKILL) leaves only whole lines; appending to a file whose last line was torn
+    starts on a new line, so the new header stays readable.
     """
 
     def __init__(self, path: Path, config: object | None = None, flush_s: float = 0.5) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = self.path.open("a", encoding="utf-8")
+        self._fh = self.path.open("ab", buffering=0)
+        self._pending: list[str] = []
+        if self._fh.tell() > 0 and not _ends_with_newline(self.path):
+            self._pending.append("\n")  # the previous writer was killed mid-line
         self._lock = threading.Lock()
         self._flush_s = flush_s
         self._last_flush = time.monotonic()
@@ -101,14 +111,17 @@ class SessionWriter:
         with self._lock:
             if self._fh.closed:
                 return
-            self._fh.write(line + "\n")
+            self._pending.append(line + "\n")
             self._dirty = True
             if time.monotonic() - self._last_flush >= self._flush_s:
                 self._flush_locked()
 
     def _flush_locked(self) -> None:
         if self._dirty and not self._fh.closed:
-            self._fh.flush()
+            data = memoryview("".join(self._pending).encode("utf-8"))
+            self._pending.clear()
+            while data:
+                data = data[self._fh.write(data) :]
             self._dirty = False
         self._last_flush = time.monotonic()
 
@@ -131,6 +144,12 @@ class SessionWriter:
         with self._lock:
             self._flush_locked()
             self._fh.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
 
 
 # ---- reading back --------------------------------------------------------------------------------

@@ -16,10 +16,11 @@ starting at the newest ``start_segments`` segments: one segment + ~1 s behind li
 The stream ends (EOF to VLC, the player restarts or waits) at a discontinuity (new timestamps after a
 publisher restart), when the media sequence goes back, or when the origin fails for ``ORIGIN_GONE_S``.
 A segment that answers an error is skipped and counted. A master playlist: the first variant is
-followed. Encrypted or fMP4 segments cannot be concatenated into one TS: the player checks
-``FeedPlaylist.not_streamable`` (via its playlist watcher) and plays those streams through VLC's own
-client instead. The origin is fetched with ``requests`` (timeouts; one Session per stream connection);
-``next_poll_at`` is pure and takes the clock as an argument.
+followed. A GAP segment (``EXT-X-GAP``) is not fetched: it is counted as skipped. Encrypted or fMP4 segments
+cannot be concatenated into one TS: the player checks ``not_streamable_reason`` (via its playlist watcher) and
+plays those streams through VLC's own client instead. The playlist is parsed by ``monitor.parse`` and read with
+``player.playlist_watch.fetch_playlist`` (timeouts, a size cap after decompression; one Session per stream
+connection); ``next_poll_at`` and ``start_floor`` are pure.
 """
 
 from __future__ import annotations
@@ -30,15 +31,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urljoin
 
 import requests
 
-from player.feed_playlist import FeedPlaylist, FeedSegment, NotAMediaPlaylist, parse_feed_playlist, start_floor
+from monitor.parse import PlaylistError, parse_media
+from monitor.records import PlaylistSnapshot, SegmentEntry, VariantList
+from player.playlist_watch import fetch_playlist, not_streamable_reason
 
 log = logging.getLogger(__name__)
 
-REQUEST_TIMEOUT_S = 3.0
 SEGMENT_TIMEOUT_S = (3.0, 10.0)  # connect, read
 STREAM_PATH = "/live.ts"
 ORIGIN_GONE_S = 10.0  # the stream ends (EOF to VLC) when the origin fails this long
@@ -72,6 +73,18 @@ def next_poll_at(now: float, newest_seen_t: float | None, duration_s: float | No
     return max(now + cfg.poll_s, newest_seen_t + duration_s - cfg.early_s)
 
 
+def start_floor(playlist: PlaylistSnapshot, start_segments: int) -> int | None:
+    """The first media sequence number the feed streams at start: the newest ``start_segments`` segments."""
+    if not playlist.segments:
+        return None
+    keep = max(1, start_segments)
+    return playlist.segments[max(0, len(playlist.segments) - keep)].msn
+
+
+def _newest(playlist: PlaylistSnapshot) -> int | None:
+    return playlist.last_msn if playlist.segments else None
+
+
 @dataclass(frozen=True)
 class OriginError:
     status: int
@@ -94,41 +107,31 @@ class OriginPoller:
     def close(self) -> None:
         self._session.close()
 
-    def fetch(self) -> FeedPlaylist | OriginError:
+    def fetch(self) -> PlaylistSnapshot | OriginError:
         self.fetches += 1
+        got = fetch_playlist(self._session, self._media_url or self.url)
+        if got.status is None:
+            return OriginError(0, f"origin unreachable: {got.error}")
+        if got.error:
+            return OriginError(got.status, got.error)
+        t = self._clock()
+        self.last_ok = (t, got.text, got.url)
         try:
-            response = self._session.get(self._media_url or self.url, timeout=REQUEST_TIMEOUT_S)
-        except requests.RequestException as exc:
-            return OriginError(0, f"origin unreachable: {type(exc).__name__}")
-        if response.status_code != 200:
-            return OriginError(response.status_code, f"HTTP {response.status_code}")
-        self.last_ok = (self._clock(), response.text, response.url)
-        try:
-            playlist = parse_feed_playlist(response.text, response.url)
-        except NotAMediaPlaylist as exc:
-            variant = _first_variant(response.text, response.url)
-            if variant and self._media_url is None:
-                self._media_url = variant
-                return self.fetch()
-            return OriginError(200, str(exc))
-        except ValueError as exc:
+            playlist = parse_media(got.text, got.url, t)
+        except PlaylistError as exc:
             return OriginError(200, f"unparsable playlist: {exc}")
-        if playlist.newest_sequence != self.newest:
-            self.newest = playlist.newest_sequence
+        if isinstance(playlist, VariantList):
+            if self._media_url is not None:
+                return OriginError(200, "the first variant is itself a master playlist")
+            self._media_url = playlist.variants[0].uri
+            return self.fetch()
+        if _newest(playlist) != self.newest:
+            self.newest = _newest(playlist)
             self.newest_seen_t = self._clock()
         return playlist
 
     def get_segment(self, uri: str) -> requests.Response:
         return self._session.get(uri, timeout=SEGMENT_TIMEOUT_S, stream=True)
-
-
-def _first_variant(text: str, base_url: str) -> str | None:
-    lines = [line.strip() for line in text.splitlines()]
-    for i, line in enumerate(lines):
-        if line.startswith("#EXT-X-STREAM-INF"):
-            uri = next((u for u in lines[i + 1 :] if u and not u.startswith("#")), None)
-            return urljoin(base_url, uri) if uri else None
-    return None
 
 
 class LiveEdgeFeed:
@@ -209,39 +212,45 @@ class LiveEdgeFeed:
                 if isinstance(result, OriginError):
                     failing_since = failing_since or now
                     if now - failing_since > ORIGIN_GONE_S:
-                        log.info("feed: origin failing for %.0f s (%s): ending the stream", ORIGIN_GONE_S,
-                                 result.reason)
+                        log.info(
+                            "feed: origin failing for %.0f s (%s): ending the stream", ORIGIN_GONE_S, result.reason
+                        )
                         return
                     self._closed.wait(0.5)
                     continue
                 failing_since = None
                 playlist = result
-                if playlist.not_streamable:
-                    log.warning("feed: %s cannot be streamed as one TS: ending the stream", playlist.not_streamable)
+                reason = not_streamable_reason(playlist)
+                if reason:
+                    log.warning("feed: %s cannot be streamed as one TS: ending the stream", reason)
                     return
                 if not playlist.segments:
                     self._closed.wait(0.5)
                     continue
                 if next_seq is None:
                     next_seq = start_floor(playlist, self.config.start_segments)
-                elif (playlist.newest_sequence or 0) < next_seq - 1:
+                elif playlist.last_msn < next_seq - 1:
                     log.info("feed: the origin's media sequence went back (publisher restart): ending the stream")
                     return
-                for segment in [s for s in playlist.segments if s.sequence >= next_seq]:
+                for segment in [s for s in playlist.segments if s.msn >= next_seq]:
                     if segment.discontinuity and fed_any:
                         # new timestamps (publisher restart): end this stream; the player restarts cleanly
                         log.info("feed: discontinuity at %s: ending the stream", segment.uri)
                         return
-                    if segment.sequence > next_seq:
-                        self._count_skipped(segment.sequence - next_seq)
+                    if segment.msn > next_seq:
+                        self._count_skipped(segment.msn - next_seq)
+                    next_seq = segment.msn + 1
+                    if segment.gap:  # a gap on purpose: there is nothing to fetch
+                        self._count_skipped(1)
+                        continue
                     self._send_segment(poller, segment, write)
                     fed_any = True
-                    next_seq = segment.sequence + 1
                     with self._lock:
-                        self._newest_fed_seen_t = poller.newest_seen_t if segment.sequence == poller.newest else None
-                if playlist.ended:
+                        self._newest_fed_seen_t = poller.newest_seen_t if segment.msn == poller.newest else None
+                if playlist.endlist:
                     return
-                wake = next_poll_at(self._clock(), poller.newest_seen_t, playlist.last_duration_s, self.config)
+                last_duration = playlist.segments[-1].duration
+                wake = next_poll_at(self._clock(), poller.newest_seen_t, last_duration, self.config)
                 self._closed.wait(max(0.0, wake - self._clock()))
         except (BrokenPipeError, ConnectionResetError):
             log.debug("feed: the player closed the stream")
@@ -256,7 +265,7 @@ class LiveEdgeFeed:
         with self._lock:
             self._skipped += count
 
-    def _send_segment(self, poller: OriginPoller, segment: FeedSegment, write: Callable[[bytes], object]) -> None:
+    def _send_segment(self, poller: OriginPoller, segment: SegmentEntry, write: Callable[[bytes], object]) -> None:
         with self._lock:
             self._current = segment.uri.rsplit("/", 1)[-1]
         try:
@@ -274,7 +283,7 @@ class LiveEdgeFeed:
                 write(chunk)
         with self._lock:
             self._fed += 1
-            self._fed_media_s += segment.duration_s
+            self._fed_media_s += segment.duration
 
 
 def _handler_for(feed: LiveEdgeFeed) -> type[BaseHTTPRequestHandler]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 # libVLC folds displayed_pictures into its statistics only every ~0.27 s (measured: steps of 6-7 pictures
 # at 25 fps), more rarely under CPU load: a shorter gap is not evidence of a freeze.
@@ -34,6 +35,19 @@ FPS_WINDOW_S = 2.0
 _RETRIEVING = re.compile(r"Retrieving (\S+)")
 _FAILED_UPDATE = re.compile(r"Failed to update (\d+)/(\d+) playlist")
 _PTS_DELAY = re.compile(r"pts_delay increased to (\d+) ms")
+
+
+class PlaybackState(StrEnum):
+    """What the viewer sees (a ``str``: equal to its value, written as its value in sessions and logs)."""
+
+    IDLE = "idle"
+    WAITING = "waiting"  # for the stream to be live (or live again)
+    OPENING = "opening"
+    BUFFERING = "buffering"
+    PLAYING = "playing"
+    REBUFFERING = "rebuffering"
+    LOST = "lost"
+    STOPPED = "stopped"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,7 +75,7 @@ class PlayerHealth:
     """What the viewer gets, as of ``t_mono``. Durations in seconds, ``None`` when not known yet."""
 
     t_mono: float
-    state: str  # idle, waiting, opening, buffering, playing, rebuffering, lost, stopped
+    state: PlaybackState
     ttff_s: float | None = None
     displayed_fps: float | None = None
     displayed_pictures: int = 0
@@ -114,7 +128,7 @@ class HealthTracker:
         self._play_t = play_t
         self._c = _Counters()
         self._ttff: float | None = None
-        self._state = "idle" if play_t is None else "opening"
+        self._state = PlaybackState.IDLE if play_t is None else PlaybackState.OPENING
         self._reached_full = False
         self._rebuffer_start: float | None = None
         self._last_pictures = 0
@@ -123,15 +137,15 @@ class HealthTracker:
         self._lost = False
 
     # --- inputs -------------------------------------------------------------------------------------
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: PlaybackState) -> None:
         self._state = state
 
     def on_event(self, event: PlayerEvent) -> None:
         kind, t = event.kind, event.t_mono
         if kind == "MediaPlayerBuffering" and event.value is not None:
             self._on_buffering(t, float(event.value))
-        elif kind == "MediaPlayerPlaying" and self._state in ("opening", "idle"):
-            self._state = "buffering"
+        elif kind == "MediaPlayerPlaying" and self._state in (PlaybackState.OPENING, PlaybackState.IDLE):
+            self._state = PlaybackState.BUFFERING
         elif kind in ("MediaPlayerEndReached", "MediaPlayerEncounteredError"):
             self._mark_lost("end of stream" if kind == "MediaPlayerEndReached" else "playback error")
 
@@ -163,12 +177,12 @@ class HealthTracker:
                 self._close_freeze(t, displayed_pictures - self._last_pictures)
             self._last_pictures = displayed_pictures
             self._last_picture_t = t
-            if self._state in ("opening", "buffering"):
-                self._state = "playing"
+            if self._state in (PlaybackState.OPENING, PlaybackState.BUFFERING):
+                self._state = PlaybackState.PLAYING
         elif (
             self._last_picture_t is not None
             and not self._freeze_open
-            and self._state == "playing"
+            and self._state is PlaybackState.PLAYING
             and t - self._last_picture_t >= FREEZE_MIN_S
         ):
             self._freeze_open = True
@@ -221,10 +235,10 @@ class HealthTracker:
         c = self._c
         rebuffer_total = c.rebuffer_total_s + (now - self._rebuffer_start if self._rebuffer_start else 0.0)
         state = self._state
-        if state == "playing" and self._rebuffer_start is not None:
-            state = "rebuffering"
-        if self._lost and state not in ("waiting", "stopped"):
-            state = "lost"
+        if state is PlaybackState.PLAYING and self._rebuffer_start is not None:
+            state = PlaybackState.REBUFFERING
+        if self._lost and state not in (PlaybackState.WAITING, PlaybackState.STOPPED):
+            state = PlaybackState.LOST
         open_freeze = now - self._last_picture_t if self._freeze_open and self._last_picture_t is not None else 0.0
         if open_freeze < OPEN_FREEZE_S:
             open_freeze = 0.0

@@ -7,9 +7,10 @@ inside the live window and a temporary rate increase both work after start. The 
 * Target: user-set seconds, or automatic, raised by ``STALL_STEP_S`` after each rebuffer or freeze that
   happens near the target ("as close as the stream allows without stalling"):
   - through the live-edge feed's TS (``player/edge_feed.py``, the default): ``fragment + FEED_MARGIN_S``.
-    A segment exists only once complete; the feed streams it the moment it is listed, and VLC keeps the
-    feed's 0.5 s network cache. Measured on the lab: stall-free down to ~2.2 s (1 s fragments) and
-    ~2.65 s (2 s fragments).
+    A segment exists only once complete; the feed streams it the moment it is listed, and VLC's clock
+    settles at fragment + ~0.55 s + the feed's network cache (``player/playback_path.py``, 0.2 s): the
+    target sits at that level, so the controller does not push against VLC's clock. Measured on the lab
+    (medians): 1.74-1.82 s (1 s fragments) and 2.76-2.94 s (2 s fragments), no rebuffer (docs/player.md).
   - VLC's own HLS client: ``2 × fragment + AUTO_MARGIN_S`` (VLC learns of a segment at its next playlist
     refresh, up to one target duration later, and keeps a fixed 1 s PTS delay). Measured floors ~2.5-3 s
     (1 s fragments) and ~4.2-5 s (2 s fragments); below that VLC 3 stalls with "PCR is called too late".
@@ -25,11 +26,12 @@ inside the live window and a temporary rate increase both work after start. The 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from player.latency import SOURCE_STRIP
 
 AUTO_MARGIN_S = 1.0
-FEED_MARGIN_S = 1.3  # with the live-edge feed VLC learns of a segment at once: one segment + this is enough
+FEED_MARGIN_S = 0.8  # through the feed: VLC learns of a segment at once and plays it with a 0.2 s cache
 STALL_STEP_S = 0.5
 STALL_RAISE_COOLDOWN_S = 10.0  # one stall episode (VLC logs several "too late" in a burst) raises once
 MAX_AUTO_EXTRA_S = 3.0
@@ -51,9 +53,26 @@ class LiveEdgeConfig:
     allow_seek: bool = True
 
 
+class CommandKind(StrEnum):
+    RATE = "rate"
+    SEEK = "seek"
+
+
+class EdgeMode(StrEnum):
+    """What the controller is doing (a ``str``: equal to its value)."""
+
+    OFF = "off"
+    WAITING = "waiting"
+    SETTLING = "settling"
+    SEEKING = "seeking"
+    CATCHING_UP = "catching-up"
+    HOLDING = "holding"
+    BACKING_OFF = "backing-off"  # closer than the target
+
+
 @dataclass(frozen=True, kw_only=True)
 class Command:
-    kind: str  # "rate" or "seek"
+    kind: CommandKind
     value: float  # playback rate, or seconds to jump forward
 
 
@@ -65,7 +84,7 @@ class LiveEdgeStatus:
     achieved_s: float | None
     source: str | None
     rate: float
-    mode: str  # off, waiting, settling, seeking, catching-up, holding, backing-off (closer than target)
+    mode: EdgeMode
     seeks: int
     stalls_near_target: int
 
@@ -96,7 +115,7 @@ class LiveEdgeController:
         self._seeks = 0
         self._latency: float | None = None
         self._source: str | None = None
-        self._mode = "waiting"
+        self._mode = EdgeMode.WAITING
 
     def set_edge_feed(self, active: bool) -> None:
         """Whether VLC reads the playlist through the live-edge feed (it then needs one segment less)."""
@@ -136,16 +155,16 @@ class LiveEdgeController:
         self._latency, self._source = latency_s, source
         cfg = self.config
         if not cfg.enabled:
-            self._mode = "off"
+            self._mode = EdgeMode.OFF
             return self._set_rate(1.0)
         if self._start_t is None or latency_s is None:
-            self._mode = "waiting"
+            self._mode = EdgeMode.WAITING
             return []
         if now - self._start_t < SETTLE_AFTER_START_S:
-            self._mode = "settling"
+            self._mode = EdgeMode.SETTLING
             return []
         if self._last_seek_t is not None and now - self._last_seek_t < SETTLE_AFTER_SEEK_S:
-            self._mode = "seeking"
+            self._mode = EdgeMode.SEEKING
             return []
         if self._latency_before_seek is not None:  # first value after a seek settled: did it help?
             if self._latency_before_seek - latency_s < MIN_SEEK_GAIN_S:
@@ -160,15 +179,15 @@ class LiveEdgeController:
             self._last_seek_t = now
             self._latency_before_seek = latency_s
             self._seeks += 1
-            self._mode = "seeking"
-            return [*self._set_rate(1.0), Command(kind="seek", value=jump)]
+            self._mode = EdgeMode.SEEKING
+            return [*self._set_rate(1.0), Command(kind=CommandKind.SEEK, value=jump)]
         if excess > tol:
-            self._mode = "catching-up"
+            self._mode = EdgeMode.CATCHING_UP
             return self._set_rate(min(cfg.max_rate, 1.0 + cfg.gain_per_s * excess))
         if excess < -tol:  # closer than the target: it was raised after stalls; back off gently
-            self._mode = "backing-off"
+            self._mode = EdgeMode.BACKING_OFF
             return self._set_rate(max(cfg.min_rate, 1.0 + cfg.gain_per_s * excess))
-        self._mode = "holding"
+        self._mode = EdgeMode.HOLDING
         return self._set_rate(1.0) if abs(excess) <= tol / 2 else []
 
     def _set_rate(self, rate: float) -> list[Command]:
@@ -176,7 +195,7 @@ class LiveEdgeController:
         if abs(rate - self._rate) < 0.02:
             return []
         self._rate = rate
-        return [Command(kind="rate", value=rate)]
+        return [Command(kind=CommandKind.RATE, value=rate)]
 
     def status(self) -> LiveEdgeStatus:
         return LiveEdgeStatus(

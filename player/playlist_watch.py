@@ -1,9 +1,12 @@
 """A small playlist watcher for the player: is the stream there, how long is its window, how old is its edge.
 
-The player cannot use ``monitor/`` (layer rule), and needs little from the playlist: whether it answers
-(for waiting on a stream that is not live yet), the window length, target duration, the newest segment's
-first-seen time (to estimate latency without a clock strip) and its program date-time when present.
+The player parses with ``monitor.parse`` (the project's one playlist parser; the layer rule lets ``player/``
+import that leaf and ``monitor.records``, nothing else of ``monitor/``). It needs little from the playlist:
+whether it answers (for waiting on a stream that is not live yet), the window length, target duration, the
+newest segment's first-seen time (to estimate latency without a clock strip) and its program date-time.
 One daemon thread, one ``requests.Session``, timeouts on every request, ``stop_event.wait`` between polls.
+A playlist body is read at most :data:`MAX_PLAYLIST_BYTES` after decompression: a small gzip body that
+inflates to gigabytes is refused, not read into memory.
 """
 
 from __future__ import annotations
@@ -15,14 +18,60 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import m3u8
 import requests
 
-from player.feed_playlist import not_streamable_reason
+from monitor.parse import PlaylistError, decode_body, parse_media
+from monitor.records import PlaylistSnapshot, VariantList
 
 log = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_S = 3.0
+MAX_PLAYLIST_BYTES = 4_000_000  # after decompression; the monitor's default cap too
+_CHUNK = 16 * 1024  # one compressed read inflates at most ~1000x: 16 MB at worst before the cap is checked
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlaylistFetch:
+    """One GET of a playlist: its text and final URL, or why there is none."""
+
+    status: int | None  # None: no HTTP response
+    text: str = ""
+    url: str = ""
+    error: str | None = None
+
+
+def fetch_playlist(session: requests.Session, url: str, timeout: float = REQUEST_TIMEOUT_S) -> PlaylistFetch:
+    """GET ``url`` and read its body up to :data:`MAX_PLAYLIST_BYTES` of decompressed bytes."""
+    try:
+        with session.get(url, timeout=timeout, stream=True) as response:
+            if response.status_code != 200:
+                return PlaylistFetch(
+                    status=response.status_code, url=response.url, error=f"HTTP {response.status_code}"
+                )
+            body = bytearray()
+            for chunk in response.iter_content(_CHUNK):  # decoded bytes (gzip, deflate)
+                body += chunk
+                if len(body) > MAX_PLAYLIST_BYTES:
+                    limit = MAX_PLAYLIST_BYTES // 1_000_000
+                    return PlaylistFetch(
+                        status=200, url=response.url, error=f"playlist larger than {limit} MB: not read"
+                    )
+            return PlaylistFetch(status=200, text=decode_body(bytes(body)), url=response.url)
+    except requests.Timeout:
+        return PlaylistFetch(status=None, url=url, error=f"no answer within {timeout:g} s")
+    except requests.ConnectionError:
+        return PlaylistFetch(status=None, url=url, error="cannot connect to the server")
+    except requests.RequestException:
+        return PlaylistFetch(status=None, url=url, error="the response could not be read")
+
+
+def not_streamable_reason(playlist: PlaylistSnapshot) -> str | None:
+    """Why the live-edge feed cannot hand these segments to VLC as one concatenated TS (fMP4, encrypted), if so."""
+    if any(s.map_uri for s in playlist.segments):
+        return "fMP4 segments (#EXT-X-MAP)"
+    if any(s.key_method for s in playlist.segments):
+        return "encrypted segments (#EXT-X-KEY)"
+    return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +87,7 @@ class PlaylistView:
     segment_count: int = 0
     window_s: float = 0.0
     last_duration_s: float | None = None
-    newest_uri: str | None = None
+    newest_uri: str | None = None  # absolute
     newest_first_seen: float | None = None  # monotonic time this poller first saw the newest segment
     newest_end_pdt: datetime | None = None  # program date-time of the newest segment's end, if tagged
     endlist: bool = False
@@ -50,43 +99,32 @@ class PlaylistView:
         return self.status == 200 and self.segment_count > 0 and not self.endlist
 
 
-def parse_media_playlist(text: str, url: str) -> m3u8.M3U8:
-    return m3u8.loads(text, uri=url)
-
-
 def view_from_playlist(
-    playlist: m3u8.M3U8,
-    *,
-    url: str,
-    t_mono: float,
-    first_seen: dict[str, float],
-    not_streamable: str | None = None,
+    playlist: PlaylistSnapshot, *, url: str, t_mono: float, first_seen: dict[str, float]
 ) -> PlaylistView:
     """Summarise a parsed media playlist; ``first_seen`` (uri -> time) is updated in place."""
-    segments = list(playlist.segments)
+    segments = playlist.segments
     for seg in segments:
         first_seen.setdefault(seg.uri, t_mono)
     live_uris = {seg.uri for seg in segments}
     for uri in [u for u in first_seen if u not in live_uris]:
         del first_seen[uri]
     newest = segments[-1] if segments else None
-    end_pdt = None
-    if newest is not None and newest.current_program_date_time is not None:
-        end_pdt = newest.current_program_date_time + timedelta(seconds=float(newest.duration or 0))
+    end_pdt = newest.pdt + timedelta(seconds=newest.duration) if newest is not None and newest.pdt else None
     return PlaylistView(
         t_mono=t_mono,
         url=url,
         status=200,
-        target_duration_s=float(playlist.target_duration) if playlist.target_duration else None,
+        target_duration_s=playlist.target_duration or None,
         media_sequence=playlist.media_sequence,
         segment_count=len(segments),
-        window_s=float(sum(float(s.duration or 0) for s in segments)),
-        last_duration_s=float(newest.duration) if newest is not None and newest.duration else None,
+        window_s=playlist.duration_s,
+        last_duration_s=(newest.duration or None) if newest is not None else None,
         newest_uri=newest.uri if newest is not None else None,
         newest_first_seen=first_seen.get(newest.uri) if newest is not None else None,
         newest_end_pdt=end_pdt,
-        endlist=bool(playlist.is_endlist),
-        not_streamable=not_streamable,
+        endlist=playlist.endlist,
+        not_streamable=not_streamable_reason(playlist),
     )
 
 
@@ -170,32 +208,30 @@ class PlaylistWatcher:
         if self._clock() - t > fresh_s:
             return None
         try:
-            return self._view(parse_media_playlist(text, url), text, url, t)
-        except Exception:  # m3u8 raises assorted errors on garbage: poll ourselves instead
+            playlist = parse_media(text, url, t)
+        except PlaylistError:
+            return None  # poll ourselves instead
+        if not isinstance(playlist, PlaylistSnapshot):
             return None
-
-    def _view(self, playlist: m3u8.M3U8, text: str, url: str, t: float) -> PlaylistView:
-        lines = [line.strip() for line in text.splitlines()]
-        return view_from_playlist(
-            playlist, url=url, t_mono=t, first_seen=self._first_seen, not_streamable=not_streamable_reason(lines)
-        )
+        return view_from_playlist(playlist, url=url, t_mono=t, first_seen=self._first_seen)
 
     def _poll(self, session: requests.Session) -> PlaylistView:
         self.fetches += 1
         t = self._clock()
         url = self._media_url or self.url
+        got = fetch_playlist(session, url)
+        if got.status != 200 or got.error:
+            if got.status is not None and got.status != 200:
+                self._media_url = None
+            return PlaylistView(t_mono=t, url=url, status=got.status, error=got.error)
         try:
-            response = session.get(url, timeout=REQUEST_TIMEOUT_S)
-        except requests.RequestException as exc:
-            return PlaylistView(t_mono=t, url=url, status=None, error=type(exc).__name__)
-        if response.status_code != 200:
-            self._media_url = None
-            return PlaylistView(t_mono=t, url=url, status=response.status_code, error=f"HTTP {response.status_code}")
-        try:
-            playlist = parse_media_playlist(response.text, response.url)
-            if playlist.is_variant and playlist.playlists:
-                self._media_url = playlist.playlists[0].absolute_uri
-                return self._poll(session)
-        except Exception as exc:  # m3u8 raises assorted errors on garbage
+            playlist = parse_media(got.text, got.url, t)
+        except PlaylistError as exc:
             return PlaylistView(t_mono=t, url=url, status=200, error=f"unparsable playlist: {exc}")
-        return self._view(playlist, response.text, response.url, t)
+        if isinstance(playlist, VariantList):
+            if self._media_url is not None:  # a master that lists masters (or itself): start over next time
+                self._media_url = None
+                return PlaylistView(t_mono=t, url=url, status=200, error="the variant is itself a master playlist")
+            self._media_url = playlist.variants[0].uri
+            return self._poll(session)
+        return view_from_playlist(playlist, url=got.url, t_mono=t, first_seen=self._first_seen)

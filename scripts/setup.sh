@@ -68,7 +68,7 @@ install_venv() {
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e . --group dev 2>/dev/null ||
         .venv/bin/python -m pip install -q -e . pytest pytest-qt pytest-xvfb pytest-timeout hypothesis ruff \
-            'moto[server]>=5.0' boto3
+            'moto[server]>=5.0' boto3 pyyaml
     touch "$stamp"
 }
 

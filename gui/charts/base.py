@@ -20,6 +20,10 @@ from gui.dashboard_model import SERIES, DashboardModel
 
 __all__ = ["LeanAxis", "TimeAxis", "TimeChart", "fmt_time", "fmt_value"]
 
+TOP_HEADROOM = 0.18  # of the y span above the highest value: a line at a limit never runs along the top edge
+BOTTOM_PAD = 0.06
+RIGHT_HEADROOM = 1.0  # the right axis reaches twice its highest value: its series run in the lower half,
+# apart from a left series of the same height (6 segments of 1 s would sit exactly on a 6 s window)
 MANY_POINTS = 1500  # draw point symbols only below this many visible points...
 SYMBOL_PX = 4  # ...and when they are at least this many pixels apart on average
 AXIS_WIDTH = 58
@@ -135,16 +139,19 @@ class TimeChart(QWidget):
         layout.addWidget(self.key)
         layout.addWidget(self.plot_widget, 1)
         self.apply_theme(theme)
+        model.on_reset(self._on_model_reset)
 
     # --- construction --------------------------------------------------------------------------
     def _make_right_axis(self, label: str) -> None:
         self.right_vb = pg.ViewBox()
+        self.right_vb.setZValue(5)  # its series over the left ones: one at the same height stays visible
         self.plot.showAxis("right")
         self.plot.scene().addItem(self.right_vb)
         self.plot.getAxis("right").linkToView(self.right_vb)
         self.right_vb.setXLink(self.plot)
         self.right_vb.enableAutoRange(axis=pg.ViewBox.YAxis, enable=False)
         self.right_vb.setMouseEnabled(x=False, y=False)
+        self._right_label = label
         self.plot.setLabel("right", label)
         self.plot.getAxis("right").setWidth(AXIS_WIDTH)
         self.plot.getAxis("right").setStyle(maxTickLevel=1, hideOverlappingLabels=False)
@@ -167,6 +174,9 @@ class TimeChart(QWidget):
         label: str | None = None,
         dash: bool = False,
     ) -> Curve:
+        """Curves are drawn in the order added, the later over the earlier: a dashed series added after a
+        solid one it often equals (the CDN's copy of an origin value) shows both, in alternating dashes.
+        (Not a wide band under it: a pen wider than 1 px costs ~4 ms per curve and paint.)"""
         name, unit = SERIES.get(series, (series, ""))
         item = SeriesItem(name=label or name)
         item.opts["dash"] = dash
@@ -179,6 +189,7 @@ class TimeChart(QWidget):
         curve = Curve(series, label or name, unit, item, color_key, symbol, right)
         self.curves.append(curve)
         self._style_curve(curve)
+        self._tint_right_axis()
         return curve
 
     def add_reference(
@@ -200,7 +211,7 @@ class TimeChart(QWidget):
             return QColor(key)
         if key.startswith("palette"):
             return QColor(self.theme.palette[int(key[7:]) % len(self.theme.palette)])
-        return QColor(getattr(self.theme, key))
+        return QColor(self.theme.named(key))
 
     def _style_curve(self, c: Curve) -> None:
         pen = pg.mkPen(self.color(c.color_key), width=1)
@@ -220,6 +231,18 @@ class TimeChart(QWidget):
         r.line.setPen(pen)
         r.line.setColor(self.color(r.color_key))
 
+    def _tint_right_axis(self) -> None:
+        """The right axis (line, numbers, label) in the colour of its series when they share one: a value on
+        it is never read against the left axis."""
+        colors = {c.color_key for c in self.curves if c.right}
+        if self.right_vb is None:
+            return
+        tint = self.color(next(iter(colors))) if len(colors) == 1 else QColor(self.theme.foreground)
+        axis = self.plot.getAxis("right")
+        axis.setPen(tint)
+        axis.setTextPen(tint)
+        axis.setLabel(self._right_label, color=tint.name())
+
     def apply_theme(self, theme: ChartTheme) -> None:
         self.theme = theme
         self.plot_widget.setBackground(theme.background)
@@ -228,6 +251,7 @@ class TimeChart(QWidget):
             axis = self.plot.getAxis(name)
             axis.setPen(fg)
             axis.setTextPen(fg)
+        self._tint_right_axis()
         # no grid: pyqtgraph replays grid lines from a QPicture on every paint (10x the axis cost)
         self.legend.setLabelTextColor(fg)
         self._key_state = ()
@@ -238,6 +262,15 @@ class TimeChart(QWidget):
         self._marker.setPen(pg.mkPen(self.color("highlight"), width=2))
 
     # --- data ----------------------------------------------------------------------------------
+    def _on_model_reset(self) -> None:
+        """The model started over (Play, File → Open): nothing of the old buffers stays drawn."""
+        for c in self.curves:
+            c.version = -1
+            c.item.clear_series()
+        self._fit_state = ()
+        self._fitted.clear()
+        self._key_state = ()
+
     def reference_values(self) -> dict[str, float | None]:
         """Override: the current value of each reference line (None hides it)."""
         return {}
@@ -297,9 +330,9 @@ class TimeChart(QWidget):
         parts = []
         for c in self.curves:
             if c.series in present:
-                dash = "┄┄" if c.item.opts.get("dash") else "━━"
-                side = " (right)" if c.right else ""
-                parts.append(f"<span style='color:{self.color(c.color_key).name()}'>{dash}</span> {c.label}{side}")
+                mark = "┄┄" if c.item.opts.get("dash") else "━━"
+                side = " <b>(right axis)</b>" if c.right else ""
+                parts.append(f"<span style='color:{self.color(c.color_key).name()}'>{mark}</span> {c.label}{side}")
         text = " &nbsp; ".join(parts) if parts else "<i>waiting for data…</i>"
         self.key.setText(f"<span style='font-size:8pt'>{text}</span>")
 
@@ -360,10 +393,11 @@ class TimeChart(QWidget):
                     lo, hi = min(lo, v), max(hi, v)
             if not math.isfinite(lo):
                 continue
-            if lo >= 0 and hi > 0 and lo < 0.5 * hi:
-                lo = 0.0  # small positive values: show the zero line
-            pad = (hi - lo) * 0.1 or max(abs(hi) * 0.1, 0.5)
-            key = (lo - pad, hi + pad)
+            if lo >= 0 and hi > 0 and (right or lo <= 0.5 * hi):
+                lo = 0.0  # small positive values and the right axis' counts and sizes: from zero
+            span = (hi - lo) or max(abs(hi) * 0.2, 1.0)
+            top = hi + span * (RIGHT_HEADROOM if right else TOP_HEADROOM)
+            key = (lo - span * BOTTOM_PAD if lo else lo - span * 0.02, top)
             if key != self._fitted.get(right):
                 self._fitted[right] = key
                 out[right] = key

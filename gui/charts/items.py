@@ -38,6 +38,10 @@ class SeriesItem(pg.PlotDataItem):
         self._use_pyramid = True
         pg.PlotDataItem.setData(self, x, y)
 
+    def clear_series(self) -> None:
+        """Draw nothing until the next :meth:`set_series`."""
+        self.setData([], [])
+
     def setData(self, *args: object, **kwargs: object) -> None:
         self._use_pyramid = False  # data from elsewhere: pyqtgraph's own display path
         self._source = None
@@ -142,7 +146,8 @@ class ReferenceLayer(pg.GraphicsObject):
         self.lines: list[RefLine] = []
         self._rect = QRectF()
         self.setParentItem(vb)
-        self.setZValue(100)
+        self.setZValue(-10)  # under the data: a series equal to a limit is drawn over its dashed line
+        self.labels = _ReferenceLabels(self)  # ...and the words over the data, where they stay legible
         vb.sigYRangeChanged.connect(self._on_y_changed)
         vb.sigResized.connect(self._on_resized)
         self._on_resized()
@@ -152,11 +157,16 @@ class ReferenceLayer(pg.GraphicsObject):
         self.lines.append(line)
         return line
 
+    def update(self, *args: object) -> None:
+        super().update(*args)
+        self.labels.update()
+
     @Slot()
     def _on_resized(self, *args: object) -> None:
         rect = QRectF(self.vb.rect())
         if rect != self._rect:
             self.prepareGeometryChange()
+            self.labels.prepareGeometryChange()
             self._rect = rect
         self.update()
 
@@ -164,24 +174,60 @@ class ReferenceLayer(pg.GraphicsObject):
     def _on_y_changed(self, *args: object) -> None:
         self.update()
 
-    def boundingRect(self) -> QRectF:
-        return QRectF(self._rect)
-
-    def paint(self, p: QPainter, *args: object) -> None:
+    def _rows(self) -> list[tuple[RefLine, float]]:
+        """Visible lines with their pixel row."""
         _, (y0, y1) = self.vb.viewRange()
-        w, h = self._rect.width(), self._rect.height()
+        h = self._rect.height()
         if not (y1 > y0 and h > 0):
-            return
+            return []
+        out = []
         for line in self.lines:
             v = line.value()
             if not line.isVisible() or v is None:
                 continue
             py = (y1 - v) / (y1 - y0) * h
-            if not (-0.5 <= py <= h + 0.5):
-                continue
+            if -0.5 <= py <= h + 0.5:
+                out.append((line, py))
+        return out
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._rect)
+
+    def paint(self, p: QPainter, *args: object) -> None:
+        w = self._rect.width()
+        for line, py in self._rows():
             p.setPen(line.pen)
             p.drawLine(QPointF(0.0, py), QPointF(w, py))
-            if line.text:
-                p.setPen(line.color)
-                fm = p.fontMetrics()
-                p.drawText(QPointF(line.position * w + 2, py + fm.ascent() + 1), line.text)
+
+    def paint_labels(self, p: QPainter) -> None:
+        w = self._rect.width()
+        fm = p.fontMetrics()
+        taken: list[QRectF] = []  # labels drawn so far: a label never covers another one
+        for line, py in self._rows():
+            if not line.text:
+                continue
+            box = QRectF(line.position * w + 2, py + 1, fm.horizontalAdvance(line.text), fm.height())
+            for other in taken:
+                if box.intersects(other):
+                    box.moveLeft(other.right() + 10)
+            if box.right() > w:  # keep it inside the plot
+                box.moveLeft(max(0.0, w - box.width() - 2))
+            taken.append(box)
+            p.setPen(line.color)
+            p.drawText(QPointF(box.left(), py + fm.ascent() + 1), line.text)
+
+
+class _ReferenceLabels(pg.GraphicsObject):
+    """The reference lines' labels, above the data (their layer's lines are below it)."""
+
+    def __init__(self, layer: ReferenceLayer) -> None:
+        super().__init__()
+        self.layer = layer
+        self.setParentItem(layer.vb)
+        self.setZValue(10)
+
+    def boundingRect(self) -> QRectF:
+        return self.layer.boundingRect()
+
+    def paint(self, p: QPainter, *args: object) -> None:
+        self.layer.paint_labels(p)

@@ -9,6 +9,7 @@ Drawing is done by one GraphicsObject that paints only the visible rows (strided
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -34,6 +35,7 @@ from gui.dashboard_model import (
 )
 
 MAX_BARS = 1000  # per endpoint per paint; beyond that, rows are strided (visually identical)
+THUMB_HEIGHT = 45  # px: the hovered segment's thumbnail in the read-out (half its stored size)
 LANES = {"origin": -0.2, "cdn": 0.2}
 BAR_H = 0.36
 
@@ -55,6 +57,7 @@ class LifecycleItem(pg.GraphicsObject):
         self._layers: list[tuple[internals.PrimitiveArray, QBrush]] = []
         self._layers_key: tuple = ()
         self._derived_cache: dict[str, dict] = {}
+        model.on_reset(self._derived_cache.clear)  # derived arrays of the old tables are stale
 
     def data_changed(self) -> None:
         m = self.model
@@ -259,6 +262,8 @@ class SequenceAxis(LeanAxis):
 class LifecycleChart(TimeChart):
     """Timeline chart wrapping LifecycleItem, with a legend of what each mark means."""
 
+    item: LifecycleItem | None = None  # (set after the base class has applied the theme once)
+
     def __init__(self, model: DashboardModel, theme: ChartTheme) -> None:
         super().__init__("Segment lifecycle", "media sequence", model, theme, show_title=True, in_plot_legend=True)
         self.legend.setOffset((60, 4))
@@ -286,7 +291,7 @@ class LifecycleChart(TimeChart):
 
     def apply_theme(self, theme: ChartTheme) -> None:
         super().apply_theme(theme)
-        if hasattr(self, "item"):
+        if self.item is not None:
             self.item.theme = theme
             self.item.update()
 
@@ -332,6 +337,9 @@ class LifecycleChart(TimeChart):
             plo, phi = b.get(r, PRED_LO), b.get(r, PRED_HI)
             if math.isfinite(plo) and math.isfinite(left):
                 txt += f" (predicted {plo - left:.0f}–{phi - left:.0f} s)"
+            thumb = self.model.thumbnails.get((endpoint, table.seqs[r]))
+            if thumb is not None:  # what the segment shows (content analysis); a missing file shows nothing
+                txt += f" <img src='{html.escape(thumb, quote=True)}' height='{THUMB_HEIGHT}' align='middle'>"
             parts.append(txt)
         return " &nbsp; ".join(parts)
 

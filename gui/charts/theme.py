@@ -21,6 +21,21 @@ class ChartTheme:
     lingering: str
     palette: tuple[str, ...]
 
+    def named(self, key: str) -> str:
+        """The colour of a role ("origin", "cdn", "prediction", ...)."""
+        return {
+            "origin": self.origin,
+            "cdn": self.cdn,
+            "prediction": self.prediction,
+            "reference": self.reference,
+            "spec": self.spec,
+            "accent": self.accent,
+            "highlight": self.highlight,
+            "lingering": self.lingering,
+            "foreground": self.foreground,
+            "background": self.background,
+        }[key]
+
 
 LIGHT = ChartTheme(
     dark=False,

@@ -6,36 +6,32 @@ Public API::
     from monitor.models import profile_for, profile_from_spec, predict, fingerprint, judge, plan
 
     profile = profile_for("nginx-rtmp", {"hls_fragment": "2s", "hls_playlist_length": "6s", "keyint": 4})
-    profile = profile_from_spec("nginx-rtmp:hls_fragment=2s,hls_playlist_length=6s,keyint=4")  # same
     prediction = predict(profile)            # Prediction: durations, entries, window, TD, timeline, spec...
-    name, reason = fingerprint(playlist_text_or_snapshot, headers)   # -> Fingerprint(name, reason)
-    verdicts = judge(lifecycles, profile, snapshots=..., requests=...)  # list[Verdict]
+    found = fingerprint(playlist_text_or_snapshot, headers)   # -> monitor.records.Fingerprint(name, reason)
+    verdicts = judge(lifecycles, profile, snapshots=..., requests=..., arrival_step_s=...)  # list[Verdict]
     result = plan(profile, ingest_latency_s=1.0, cdn="caching-optimized")  # Plan (+ format_plan(result))
 
 Profile names: ``nginx-rtmp``, ``ffmpeg``, ``nms`` (ffmpeg as spawned by Node-Media-Server 2.x), ``srs``,
-``mediamtx``, ``generic`` (spec only); each takes its settings in its own names (see ``SETTINGS``) plus
-``keyint`` (the publisher's keyframe interval, seconds). ``judge`` takes ``monitor.records.SegmentLifecycle``
-records as emitted by the monitor (or :class:`Observation`); all functions are pure and thread-safe.
+``mediamtx``, ``generic`` (spec only); each takes its settings in its own names, declared once in
+``SERVER_SETTINGS`` (docs/server-settings.md), ``keyint`` (the publisher's keyframe interval, seconds) among
+them. ``judge`` takes ``monitor.records.SegmentLifecycle`` records as emitted by the monitor (the lab's ground
+truth is adapted to them by ``truth_adapter``, with the file instants as :class:`FileTruth`);
+all functions are pure and thread-safe.
 """
 
 from __future__ import annotations
 
 from monitor.models.advice import recommendations
 from monitor.models.base import ServerProfile
-from monitor.models.fingerprint import Fingerprint, fingerprint
-from monitor.models.observed import Observation, observation_from, observations_from, with_truth
+from monitor.models.fingerprint import fingerprint
+from monitor.models.observed import FileTruth, Lives, Truth, latest_lives, truth_by_name
 from monitor.models.prediction import Lifecycle, Prediction, SegmentPlan, SpecCheck, StopPlan
-from monitor.models.profiles import (
-    PROFILE_NAMES,
-    SETTINGS,
-    canonical_name,
-    parse_settings,
-    profile_for,
-    profile_from_spec,
-)
+from monitor.models.profiles import PROFILE_NAMES, canonical_name, parse_settings, profile_for, profile_from_spec
+from monitor.models.settings import SERVER_SETTINGS, Setting, SettingError
 from monitor.models.units import Interval, nginx_time_ms
 from monitor.models.verdicts import Verdict, judge
-from monitor.models.whatif import CDN_POLICIES, BudgetItem, Plan, edge_ttl, format_plan, plan
+from monitor.models.whatif import CDN_POLICIES, BudgetItem, Plan, edge_ttl, format_plan, latency_floor_s, plan
+from monitor.records import Fingerprint
 
 
 def predict(profile: ServerProfile, segments: int = 30) -> Prediction:
@@ -61,18 +57,22 @@ def format_verdicts(verdicts: list[Verdict], *, per_segment: bool = True) -> str
 __all__ = [
     "CDN_POLICIES",
     "PROFILE_NAMES",
-    "SETTINGS",
+    "SERVER_SETTINGS",
     "BudgetItem",
+    "FileTruth",
     "Fingerprint",
     "Interval",
     "Lifecycle",
-    "Observation",
+    "Lives",
     "Plan",
     "Prediction",
     "SegmentPlan",
     "ServerProfile",
+    "Setting",
+    "SettingError",
     "SpecCheck",
     "StopPlan",
+    "Truth",
     "Verdict",
     "canonical_name",
     "edge_ttl",
@@ -80,14 +80,14 @@ __all__ = [
     "format_plan",
     "format_verdicts",
     "judge",
+    "latency_floor_s",
+    "latest_lives",
     "nginx_time_ms",
-    "observation_from",
-    "observations_from",
     "parse_settings",
     "plan",
     "predict",
     "profile_for",
     "profile_from_spec",
     "recommendations",
-    "with_truth",
+    "truth_by_name",
 ]

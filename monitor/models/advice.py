@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from monitor.models.base import ServerProfile
 from monitor.models.ffmpeg import FfmpegProfile
+from monitor.models.gop import durations_words, observed_pattern, steady_durations
 from monitor.models.nginx import NginxRtmpProfile
-from monitor.models.observed import Observation
 from monitor.models.units import fmt_s
 from monitor.models.verdicts import Verdict
+from monitor.records import SegmentLifecycle
 
 APPLE_TARGET_S = 6.0
 
@@ -18,15 +19,23 @@ def _advice(code: str, text: str, level: str = "info") -> Verdict:
     return Verdict(level=level, code=f"advice_{code}", scope="advice", message=text, advice=text)
 
 
-def _keyframe(profile: ServerProfile, observed_d: float | None) -> Verdict | None:
+def _keyframe(profile: ServerProfile, observed: Sequence[float]) -> Verdict | None:
+    """``observed``: EXTINFs of consecutive segments (none: judge the profile's own prediction)."""
     f = profile.fragment_s
-    d = observed_d if observed_d is not None else profile.predict(12).mean_duration
-    if d <= f + 0.25 and (profile.keyint_s is None or profile.keyint_s <= f):
-        return None
+    if len(observed) >= 3:
+        if all(abs(d - f) <= 0.25 for d in observed):
+            return None
+        pattern = observed_pattern(observed)
+        now = durations_words(pattern) if pattern else f"{fmt_s(min(observed))} to {fmt_s(max(observed))}"
+    else:
+        predicted = profile.predict(12).durations
+        if all(abs(d - f) <= 0.25 for d in predicted):
+            return None
+        now = durations_words(predicted)
     return _advice(
         "keyint",
         f"Keyframe interval: make it {fmt_s(f)} (or a divisor of it) so segments last {profile.fragment_setting} "
-        f"{fmt_s(f)} instead of {fmt_s(d)}: OBS Output > Keyframe Interval {f:g}; ffmpeg -g <fps x {f:g}> "
+        f"{fmt_s(f)} instead of {now}: OBS Output > Keyframe Interval {f:g}; ffmpeg -g <fps x {f:g}> "
         "-keyint_min <same> -sc_threshold 0.",
         "warning",
     )
@@ -61,9 +70,8 @@ def _playlist_length(profile: ServerProfile) -> Verdict | None:
         text = (
             f"Playlist length: with hls_playlist_length {fmt_s(profile.playlist_length_s)} a removed segment is "
             f"deleted {pred.lifecycle.gone_after_leave.words() if pred.lifecycle.gone_after_leave else '?'} "
-            f"later ({availability.detail}). A longer hls_playlist_length (e.g. "
-            f"{fmt_s(5 * pred.mean_duration)} or more: then about 10 % of segments) makes early deletion "
-            "rarer; for strict RFC 8216 §6.2.2 compliance set hls_cleanup off and delete files older than "
+            f"later ({availability.detail}). {nginx_longer_playlist_words(profile, pred.mean_duration)} "
+            "For strict RFC 8216 §6.2.2 compliance set hls_cleanup off and delete files older than "
             "3 x playlist_length with a cron job."
         )
     elif isinstance(profile, FfmpegProfile):
@@ -80,6 +88,28 @@ def _playlist_length(profile: ServerProfile) -> Verdict | None:
     return _advice("playlist_length", text, "warning")
 
 
+def early_share(playlist_length_s: float, duration_s: float) -> float:
+    """The share of segments nginx-rtmp's cleaner deletes before RFC 8216 §6.2.2 allows: its tick lands
+    within the first segment duration of its 2P-long interval (servers.md §6.2.2, about D / 2P)."""
+    return min(1.0, duration_s / (2 * playlist_length_s)) if playlist_length_s > 0 else 1.0
+
+
+def nginx_longer_playlist_words(profile: NginxRtmpProfile, duration_s: float) -> str:
+    """A longer playlist only makes early deletion rarer: propose twice the value set, never the value set."""
+    now = profile.playlist_length_s
+    longer = 2 * now
+    return (
+        f"A longer hls_playlist_length makes it rarer: {fmt_s(longer)} instead of {fmt_s(now)} would cut it from "
+        f"about {early_share(now, duration_s):.0%} to {early_share(longer, duration_s):.0%} of segments."
+    )
+
+
+def playlist_length_advice(profile: ServerProfile) -> str:
+    """What to change so removed segments stay available (RFC 8216 §6.2.2); "" when they already do."""
+    verdict = _playlist_length(profile)
+    return "" if verdict is None else verdict.advice
+
+
 def _cdn() -> Verdict:
     return _advice(
         "cdn",
@@ -88,7 +118,7 @@ def _cdn() -> Verdict:
     )
 
 
-def _names(profile: ServerProfile, observations: Sequence[Observation]) -> Verdict | None:
+def _names(profile: ServerProfile, observations: Sequence[SegmentLifecycle]) -> Verdict | None:
     if profile.unique_names:
         return None
     how = {
@@ -106,14 +136,12 @@ def _names(profile: ServerProfile, observations: Sequence[Observation]) -> Verdi
 
 def recommendations(
     profile: ServerProfile,
-    observations: Sequence[Observation] = (),
+    observations: Sequence[SegmentLifecycle] = (),
     verdicts: Sequence[Verdict] = (),
 ) -> list[Verdict]:
     """What to change, given the profile (and what was observed, when there is something)."""
-    durations = sorted(o.extinf for o in observations if not o.discontinuity)
-    observed_d = durations[len(durations) // 2] if len(durations) >= 3 else None
     items = [
-        _keyframe(profile, observed_d),
+        _keyframe(profile, steady_durations(observations)),
         _fragment(profile),
         _playlist_length(profile),
         _names(profile, observations),

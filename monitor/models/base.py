@@ -3,40 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from monitor.models.cutting import Cut, steady_pattern
 from monitor.models.prediction import Lifecycle, Prediction, SegmentPlan, SpecCheck, StopPlan
-from monitor.models.units import Interval, flag, fmt_s, seconds
+from monitor.models.units import Interval, fmt_s
 
-#: Settings every profile accepts: the publisher's keyframe interval (seconds; "keyint", "gop",
-#: "keyframe_interval") and nothing else in common.
-KEYINT_KEYS = ("keyint", "keyframe_interval", "gop", "keyint_s")
 TIMELINE_SEGMENTS = 30
 MAX_SIMULATED = 30_000  # segments simulated at most (hls_list_size 10000 still gets a full window)
-
-
-def take(settings: Mapping[str, object], *keys: str) -> object | None:
-    """The first present key (settings names are matched case-insensitively, ``-`` == ``_``)."""
-    norm = {str(k).lower().replace("-", "_"): v for k, v in settings.items()}
-    for key in keys:
-        value = norm.get(key.lower().replace("-", "_"))
-        if value is not None:
-            return value
-    return None
-
-
-def flag_setting(settings: Mapping[str, object], *keys: str, default: bool) -> bool:
-    """An on/off setting (``on``/``off``, bools, 1/0); ``default`` when absent."""
-    value = take(settings, *keys)
-    return default if value is None else flag(value)  # type: ignore[arg-type]
-
-
-def keyint_from(settings: Mapping[str, object]) -> float | None:
-    value = take(settings, *KEYINT_KEYS)
-    return None if value is None else seconds(value)  # type: ignore[arg-type]
 
 
 def round_half_up(value: float) -> int:
@@ -186,7 +162,6 @@ class ServerProfile:
             unique_names=self.unique_names,
             spec=tuple(self._spec_checks(durations, entries, window, td, life)),
             hold_back_s=hold_back,
-            min_latency_s=max(durations[mid - 3 : mid + 1]) + hold_back,
             notes=tuple(self.notes(durations)),
         )
 

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from monitor.models.base import ServerProfile, keyint_from, take
+from monitor.models.base import ServerProfile
 from monitor.models.cutting import Cut, cuts_ffmpeg
 from monitor.models.prediction import StopPlan
-from monitor.models.units import Interval, ffmpeg_duration_s, flag, fmt_s
+from monitor.models.units import Interval, fmt_s
 
 #: NMS deletes the files when its ffmpeg exits after the publisher left: "within moments" (allow 3 s).
 NMS_CLEANUP_S = 3.0
-
-
-def parse_nms_hls_flags(text: str) -> dict[str, str]:
-    """NMS ``hlsFlags`` tee options ``[hls_time=2:hls_list_size=3:hls_flags=delete_segments]``."""
-    inner = text.strip().strip("[]")
-    options: dict[str, str] = {}
-    for item in filter(None, inner.split(":")):
-        key, _, value = item.partition("=")
-        options[key.strip()] = value.strip()
-    return options
 
 
 def ffmpeg_deletion_index(durations: Sequence[float], i: int, entries: int, threshold: int) -> int | None:
@@ -64,34 +53,6 @@ class FfmpegProfile(ServerProfile):
     omit_endlist: bool = False
     program_date_time: bool = False
     base_name: str = "index"
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, object], *, nms: bool = False) -> FfmpegProfile:
-        merged = dict(settings)
-        nms_flags = take(settings, "hlsFlags", "hls_flags_nms")
-        if nms_flags is not None and "=" in str(nms_flags):
-            merged = {**parse_nms_hls_flags(str(nms_flags)), **{k: v for k, v in settings.items() if k != "hlsFlags"}}
-        flags = str(take(merged, "hls_flags") or "")
-        flag_set = set(re.split(r"[+,\s]+", flags)) - {""}
-        delete = take(merged, "delete_segments")
-        raw_threshold = take(merged, "hls_delete_threshold")
-        threshold = 1 if raw_threshold is None else int(raw_threshold)  # type: ignore[call-overload]
-        if threshold < 1:
-            raise ValueError("hls_delete_threshold must be at least 1")
-        keep = take(merged, "hlsKeep", "hls_keep")
-        list_size = take(merged, "hls_list_size")
-        target = NmsProfile if nms or bool(take(merged, "nms")) else cls
-        return target(
-            keyint_s=keyint_from(merged),
-            hls_time=ffmpeg_duration_s(take(merged, "hls_time") or 2),  # type: ignore[arg-type]
-            list_size=5 if list_size is None else int(list_size),  # type: ignore[call-overload]
-            delete_segments=("delete_segments" in flag_set) or (delete is not None and flag(delete)),  # type: ignore[arg-type]
-            delete_threshold=threshold,
-            nms=target is NmsProfile,
-            hls_keep=False if keep is None else flag(keep),  # type: ignore[arg-type]
-            omit_endlist="omit_endlist" in flag_set,
-            program_date_time="program_date_time" in flag_set,
-        )
 
     @property
     def fragment_s(self) -> float:

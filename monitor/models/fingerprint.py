@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple, Protocol
+
+from monitor.records import Fingerprint, PlaylistSnapshot
 
 _TAG = re.compile(r"^#(EXT[-A-Z]*)", re.MULTILINE)
 _EXTINF = re.compile(r"^#EXTINF:(-?\d+)(?:\.(\d+))?,(.*)$", re.MULTILINE)
 _URI = re.compile(r"^(?!#)(\S+)$", re.MULTILINE)
-
-
-class Fingerprint(NamedTuple):
-    """``name`` is a profile name (``nginx-rtmp``, ``ffmpeg``, ``nms``, ``srs``, ``mediamtx``, ``generic``)."""
-
-    name: str
-    reason: str
-
-
-class _SnapshotLike(Protocol):
-    header_order: tuple[str, ...]
-    segments: tuple  # of objects with .uri and .title
 
 
 def _text_features(text: str) -> dict[str, object]:
@@ -36,17 +25,17 @@ def _text_features(text: str) -> dict[str, object]:
     }
 
 
-def _snapshot_features(snapshot: _SnapshotLike) -> dict[str, object]:
+def _snapshot_features(snapshot: PlaylistSnapshot) -> dict[str, object]:
     tags = [t.lstrip("#") for t in snapshot.header_order]
-    segments = list(getattr(snapshot, "segments", ()))
-    if segments and any(getattr(s, "pdt", None) for s in segments):
+    segments = snapshot.segments
+    if any(s.pdt for s in segments):
         tags.append("EXT-X-PROGRAM-DATE-TIME")
     return {
         "tags": tags,
         "decimals": set(),
-        "titles": {str(getattr(s, "title", "")).strip() for s in segments},
-        "uris": [str(s.uri).split("?")[0].rsplit("/", 1)[-1] for s in segments],
-        "queries": [str(s.uri) for s in segments if "?" in str(s.uri)],
+        "titles": {s.title.strip() for s in segments},
+        "uris": [s.uri.split("?")[0].rsplit("/", 1)[-1] for s in segments],
+        "queries": [s.uri for s in segments if "?" in s.uri],
         "text": "",
     }
 
@@ -112,7 +101,7 @@ def _phrase(reasons: list[str]) -> str:
     return ", ".join(dict.fromkeys(reasons))
 
 
-def fingerprint(playlist: str | _SnapshotLike, headers: Mapping[str, str] | None = None) -> Fingerprint:
+def fingerprint(playlist: str | PlaylistSnapshot, headers: Mapping[str, str] | None = None) -> Fingerprint:
     """Guess the server behind a media playlist (text, or a ``PlaylistSnapshot``) and its headers.
 
     Returns the best profile name and the reason in words; ``generic`` when nothing is conclusive.
@@ -122,6 +111,6 @@ def fingerprint(playlist: str | _SnapshotLike, headers: Mapping[str, str] | None
     best = max(why, key=lambda n: len(why[n]))
     score = len(why[best])
     if score < 2:
-        return Fingerprint("generic", "no server-specific format or header found; judging by the spec only")
+        return Fingerprint(name="generic", reason="no server-specific format or header found; judging by the spec only")
     label = {"nms": "ffmpeg (Node-Media-Server 2.x)"}.get(best, best)
-    return Fingerprint(best, f"looks like {label}: {_phrase(why[best])}")
+    return Fingerprint(name=best, reason=f"looks like {label}: {_phrase(why[best])}")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from monitor.models.base import ServerProfile, flag_setting, keyint_from, round_half_up, take
+from monitor.models.base import ServerProfile, round_half_up
 from monitor.models.cutting import Cut, cuts_from_segment_start
 from monitor.models.prediction import SpecCheck, StopPlan
-from monitor.models.units import Interval, fmt_s, nginx_time_ms
+from monitor.models.units import Interval, fmt_s
 
 #: A cache-manager tick with mtime in whole seconds can delete up to 1 s before C + 2P.
 MTIME_GRANULARITY_S = 1.0
@@ -39,32 +39,6 @@ class NginxRtmpProfile(ServerProfile):
     nested: bool = False
     stream: str = "stream"
     other_cache_managers: bool = False  # proxy_cache / fastcgi_cache paths in the same nginx
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, object]) -> NginxRtmpProfile:
-        def ms(key: str, default: int) -> int:
-            value = take(settings, key)
-            return default if value is None else nginx_time_ms(value)  # type: ignore[arg-type]
-
-        fragment = ms("hls_fragment", 5000)
-        max_fragment = take(settings, "hls_max_fragment")
-        naming = str(take(settings, "hls_fragment_naming") or "sequential").lower()
-        if naming not in ("sequential", "timestamp", "system"):
-            raise ValueError(f"hls_fragment_naming must be sequential, timestamp or system, not {naming!r}")
-        return cls(
-            keyint_s=keyint_from(settings),
-            fragment_ms=fragment,
-            playlist_length_ms=ms("hls_playlist_length", 30000),
-            cleanup=flag_setting(settings, "hls_cleanup", default=True),
-            fragment_naming=naming,
-            continuous=flag_setting(settings, "hls_continuous", default=True),
-            max_fragment_ms=None if max_fragment is None else nginx_time_ms(max_fragment),  # type: ignore[arg-type]
-            slicing=str(take(settings, "hls_fragment_slicing") or "plain").lower(),
-            hls_type=str(take(settings, "hls_type") or "live").lower(),
-            nested=flag_setting(settings, "hls_nested", default=False),
-            stream=str(take(settings, "stream", "stream_key", "name") or "stream"),
-            other_cache_managers=flag_setting(settings, "proxy_cache", "other_cache_managers", default=False),
-        )
 
     # ---- derived constants -----------------------------------------------------------------
     @property

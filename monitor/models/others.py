@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from monitor.models.base import ServerProfile, flag_setting, keyint_from, take
+from monitor.models.base import ServerProfile
 from monitor.models.cutting import Cut, cuts_from_segment_start
 from monitor.models.prediction import StopPlan
-from monitor.models.units import Interval, fmt_s, go_duration_s, seconds
+from monitor.models.units import Interval, fmt_s
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,24 +29,6 @@ class SrsProfile(ServerProfile):
     cleanup: bool = True
     dispose: float = 120.0
     stream: str = "stream"
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, object]) -> SrsProfile:
-        def num(key: str, default: float) -> float:
-            value = take(settings, key)
-            return default if value is None else seconds(value)  # type: ignore[arg-type]
-
-        return cls(
-            keyint_s=keyint_from(settings),
-            fragment=num("hls_fragment", 10.0),
-            window=num("hls_window", 60.0),
-            td_ratio=num("hls_td_ratio", 1.0),
-            aof_ratio=num("hls_aof_ratio", 2.1),
-            wait_keyframe=flag_setting(settings, "hls_wait_keyframe", default=True),
-            cleanup=flag_setting(settings, "hls_cleanup", default=True),
-            dispose=num("hls_dispose", 120.0),
-            stream=str(take(settings, "stream", "stream_key", "name") or "stream"),
-        )
 
     @property
     def fragment_s(self) -> float:
@@ -151,19 +133,6 @@ class MediaMtxProfile(ServerProfile):
     variant: str = "lowLatency"
     part_duration: float = 0.2
 
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, object]) -> MediaMtxProfile:
-        dur = take(settings, "hlsSegmentDuration", "segment_duration", "hls_segment_duration")
-        count = take(settings, "hlsSegmentCount", "segment_count", "hls_segment_count")
-        part = take(settings, "hlsPartDuration", "part_duration")
-        return cls(
-            keyint_s=keyint_from(settings),
-            segment_duration=1.0 if dur is None else go_duration_s(dur),  # type: ignore[arg-type]
-            segment_count=7 if count is None else int(count),  # type: ignore[call-overload]
-            variant=str(take(settings, "hlsVariant", "variant") or "lowLatency"),
-            part_duration=0.2 if part is None else go_duration_s(part),  # type: ignore[arg-type]
-        )
-
     @property
     def fragment_s(self) -> float:
         return self.segment_duration
@@ -234,16 +203,6 @@ class GenericProfile(ServerProfile):
 
     segment: float = 6.0
     entry_count: int = 5
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, object]) -> GenericProfile:
-        seg = take(settings, "segment_duration", "target_duration", "fragment", "hls_time", "hls_fragment")
-        count = take(settings, "entries", "list_size", "hls_list_size", "segment_count")
-        return cls(
-            keyint_s=keyint_from(settings),
-            segment=6.0 if seg is None else seconds(seg),  # type: ignore[arg-type]
-            entry_count=5 if count is None else int(count),  # type: ignore[call-overload]
-        )
 
     @property
     def fragment_s(self) -> float:

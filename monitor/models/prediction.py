@@ -77,7 +77,6 @@ class Prediction:
     unique_names: bool  # segment URLs never reused across publishes
     spec: tuple[SpecCheck, ...]
     hold_back_s: float  # how far behind the playlist end a spec-following player starts
-    min_latency_s: float  # D (segment must close) + hold-back: lowest for a spec player, excl. ingest/CDN
     notes: tuple[str, ...] = ()
 
     @property

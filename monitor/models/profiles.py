@@ -1,13 +1,14 @@
-"""Profile registry: ``profile_for(name, settings)`` and the ``NAME:key=value,...`` spec syntax."""
+"""Profile registry: ``profile_for(name, settings)`` and the deprecated ``NAME:key=value,...`` spec syntax."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from monitor.models.base import ServerProfile
-from monitor.models.ffmpeg import FfmpegProfile
+from monitor.models.ffmpeg import FfmpegProfile, NmsProfile
 from monitor.models.nginx import NginxRtmpProfile
 from monitor.models.others import GenericProfile, MediaMtxProfile, SrsProfile
+from monitor.models.settings import fields_for
 
 #: Canonical profile names (what ``fingerprint`` returns and ``--profile`` accepts).
 PROFILE_NAMES: tuple[str, ...] = ("nginx-rtmp", "ffmpeg", "nms", "srs", "mediamtx", "generic")
@@ -31,34 +32,14 @@ _ALIASES = {
     "rfc8216": "generic",
 }
 
-#: The settings each profile understands, for help texts and the GUI settings panel (name -> default).
-SETTINGS: dict[str, dict[str, str]] = {
-    "nginx-rtmp": {
-        "hls_fragment": "5s",
-        "hls_playlist_length": "30s",
-        "hls_cleanup": "on",
-        "hls_fragment_naming": "sequential",
-        "hls_continuous": "on",
-        "keyint": "",
-    },
-    "ffmpeg": {
-        "hls_time": "2",
-        "hls_list_size": "5",
-        "delete_segments": "off",
-        "hls_delete_threshold": "1",
-        "keyint": "",
-    },
-    "nms": {
-        "hls_time": "2",
-        "hls_list_size": "5",
-        "delete_segments": "off",
-        "hls_delete_threshold": "1",
-        "hlsKeep": "",
-        "keyint": "",
-    },
-    "srs": {"hls_fragment": "10", "hls_window": "60", "hls_cleanup": "on", "hls_dispose": "120", "keyint": ""},
-    "mediamtx": {"hlsSegmentDuration": "1s", "hlsSegmentCount": "7", "hlsVariant": "lowLatency", "keyint": ""},
-    "generic": {"segment_duration": "6", "entries": "5", "keyint": ""},
+#: The model class of each profile; its settings are declared in ``monitor.models.settings``.
+PROFILE_CLASSES: dict[str, type[ServerProfile]] = {
+    "nginx-rtmp": NginxRtmpProfile,
+    "ffmpeg": FfmpegProfile,
+    "nms": NmsProfile,
+    "srs": SrsProfile,
+    "mediamtx": MediaMtxProfile,
+    "generic": GenericProfile,
 }
 
 
@@ -81,21 +62,11 @@ def profile_for(name: str, settings: Mapping[str, object] | None = None) -> Serv
         profile_for("srs", {"hls_fragment": 2, "hls_window": 10})
         profile_for("mediamtx", {"hlsSegmentDuration": "1s", "hlsSegmentCount": 7})
 
-    Empty-string values are ignored (the server default applies). Raises ValueError on bad values.
+    An empty value means "not set" (the server's default applies). Raises ValueError for an unknown profile
+    and ``SettingError`` (a ValueError) for a key the profile does not have or a value that does not parse.
     """
-    clean = {k: v for k, v in (settings or {}).items() if v is not None and v != ""}
     canonical = canonical_name(name)
-    if canonical == "nginx-rtmp":
-        return NginxRtmpProfile.from_settings(clean)
-    if canonical == "ffmpeg":
-        return FfmpegProfile.from_settings(clean)
-    if canonical == "nms":
-        return FfmpegProfile.from_settings(clean, nms=True)
-    if canonical == "srs":
-        return SrsProfile.from_settings(clean)
-    if canonical == "mediamtx":
-        return MediaMtxProfile.from_settings(clean)
-    return GenericProfile.from_settings(clean)
+    return PROFILE_CLASSES[canonical](**fields_for(canonical, settings or {}))
 
 
 def parse_settings(text: str) -> dict[str, str]:

@@ -8,10 +8,12 @@ from collections import Counter
 from collections.abc import Sequence
 
 from monitor.models.base import ServerProfile
+from monitor.models.gop import durations_words, keyframe_intervals, observed_pattern, steady_durations
 from monitor.models.nginx import NginxRtmpProfile
-from monitor.models.observed import Observation
+from monitor.models.observed import Truth
 from monitor.models.units import Interval, fmt_s
 from monitor.models.verdicts import TOLERANCE_S, Verdict
+from monitor.records import PlaylistSnapshot, RequestKind, RequestRecord, SegmentLifecycle
 
 #: Deletions closer than this belong to one batch.
 BATCH_GAP_S = 1.5
@@ -28,9 +30,9 @@ def deletion_batches(times: Sequence[float], gap: float = BATCH_GAP_S) -> list[l
     return batches
 
 
-def _batch_verdict(observations: Sequence[Observation], profile: NginxRtmpProfile) -> Verdict | None:
-    truth = [o.deleted_at for o in observations if o.deleted_at is not None]
-    narrow = [o.gone.hi for o in observations if o.gone is not None and o.gone.width < BATCH_GAP_S]
+def _batch_verdict(lives: Sequence[SegmentLifecycle], profile: NginxRtmpProfile, files: Truth) -> Verdict | None:
+    truth = [t.deleted_at for t in files.values() if t.deleted_at is not None]
+    narrow = [o.gone.hi for o in lives if o.gone is not None and o.gone.width < BATCH_GAP_S]
     times = truth or narrow
     if len(times) < 3:
         return None
@@ -65,14 +67,14 @@ def _batch_verdict(observations: Sequence[Observation], profile: NginxRtmpProfil
     )
 
 
-def _keyframe_verdict(observations: Sequence[Observation], profile: ServerProfile) -> Verdict | None:
-    durations = [o.extinf for o in observations if not o.discontinuity]
+def _keyframe_verdict(lives: Sequence[SegmentLifecycle], profile: ServerProfile) -> Verdict | None:
+    durations = steady_durations(lives)
     if len(durations) < 3:
         return None
     median = statistics.median(durations)
     f = profile.fragment_s
     name = profile.fragment_setting
-    if profile.name == "generic" or median <= f + 0.25:
+    if profile.name == "generic" or all(abs(d - f) <= 0.25 for d in durations):
         return Verdict(
             level="ok",
             code="summary_durations",
@@ -80,32 +82,64 @@ def _keyframe_verdict(observations: Sequence[Observation], profile: ServerProfil
             observed=median,
             message=f"Segments last {fmt_s(median)} (median) for {name} {fmt_s(f)}: as expected.",
         )
-    g = profile.keyint_s
-    if g is not None and abs(median - profile.predict(12).mean_duration) <= 0.25:
-        cause = f"the keyframe interval is {fmt_s(g)}"
-        level = "info"
-    else:
-        cause = f"the keyframe interval is probably {fmt_s(median)}"
-        level = "warning"
+    level, text = _gop_words(profile, durations, observed_pattern(durations))
     return Verdict(
         level=level,
         code="summary_durations",
         scope="summary",
         observed=median,
         expected=Interval.point(f),
-        message=f"Segments last {fmt_s(median)} although {name} is {fmt_s(f)}: {cause}. "
-        f"Set OBS's keyframe interval to {fmt_s(f)}.",
+        message=f"{text} Set OBS's keyframe interval to {fmt_s(f)}.",
         advice=f"Set the encoder's keyframe interval to {fmt_s(f)} (OBS: Output > Keyframe Interval; "
         f"ffmpeg: -g <fps x {f:g}> -keyint_min <same> -sc_threshold 0).",
     )
 
 
-def _playlist_verdicts(snapshots: Sequence[object], profile: ServerProfile) -> list[Verdict]:
-    live = [s for s in snapshots if getattr(s, "segments", None)]
+def _gop_words(
+    profile: ServerProfile, durations: Sequence[float], pattern: tuple[float, ...] | None
+) -> tuple[str, str]:
+    """(level, sentence) naming the keyframe interval the durations show under the profile's cutting rule."""
+    f, name = profile.fragment_s, profile.fragment_setting
+    if pattern is None:
+        return "warning", (
+            f"Segments last {fmt_s(min(durations))} to {fmt_s(max(durations))} (median "
+            f"{fmt_s(statistics.median(durations))}) although {name} is {fmt_s(f)}, without a repeating "
+            f"pattern: the keyframes are irregular or further apart than {fmt_s(f)}."
+        )
+    found = keyframe_intervals(profile, pattern)
+    mean = sum(pattern) / len(pattern)
+    if not found:
+        seen = (
+            f"Durations alternate {durations_words(pattern)} (mean {fmt_s(mean)})"
+            if len(pattern) > 1
+            else f"Segments last {fmt_s(pattern[0])}"
+        )
+        return "warning", (
+            f"{seen} although {name} is {fmt_s(f)}: no fixed keyframe interval gives that with {profile.label} "
+            f"(it cuts only at keyframes), so the keyframes are irregular, about every {fmt_s(mean)} on average."
+        )
+    keyint = found[0]
+    also = f" (or every {fmt_s(found[1])}: the same cuts)" if len(found) > 1 else ""
+    stated = profile.keyint_s
+    level = "info" if stated is not None and any(abs(stated - k) < 1e-3 for k in found) else "warning"
+    if len(pattern) == 1:
+        return level, (
+            f"Segments last {fmt_s(pattern[0])} although {name} is {fmt_s(f)}: the keyframe interval is "
+            f"{fmt_s(keyint)}{also}; a segment can only end at a keyframe, so each waits for the next one."
+        )
+    return level, (
+        f"Durations alternate {durations_words(pattern)} (mean {fmt_s(mean)}): keyframes every "
+        f"{fmt_s(keyint)}{also} do not divide {name} {fmt_s(f)}; a segment can only end at a keyframe, so "
+        f"{profile.label} cuts at the first keyframe past each {fmt_s(f)} step and the lengths alternate."
+    )
+
+
+def _playlist_verdicts(snapshots: Sequence[PlaylistSnapshot], profile: ServerProfile) -> list[Verdict]:
+    live = [s for s in snapshots if s.segments]
     if not live:
         return []
     verdicts = []
-    counts = Counter(len(s.segments) for s in live)  # type: ignore[attr-defined]
+    counts = Counter(len(s.segments) for s in live)
     steady = counts.most_common(1)[0][0]
     predicted = profile.predict(12)
     if predicted.entries is not None:
@@ -120,7 +154,7 @@ def _playlist_verdicts(snapshots: Sequence[object], profile: ServerProfile) -> l
                 f"{predicted.entries}: {'as expected' if ok else 'different'}.",
             )
         )
-    tds = [s.target_duration for s in live if getattr(s, "target_duration", None) is not None]  # type: ignore[attr-defined]
+    tds = [s.target_duration for s in live if s.target_duration is not None]
     if tds and len(set(tds)) > 1:
         verdicts.append(
             Verdict(
@@ -133,9 +167,9 @@ def _playlist_verdicts(snapshots: Sequence[object], profile: ServerProfile) -> l
             )
         )
     last = live[-1]
-    window = sum(seg.duration for seg in last.segments)  # type: ignore[attr-defined]
-    td = getattr(last, "target_duration", None)
-    if td and not getattr(last, "endlist", False) and len(live) >= 3 and window < 3 * td - 1e-6:
+    window = last.duration_s
+    td = last.target_duration
+    if td and not last.endlist and len(live) >= 3 and window < 3 * td - 1e-6:
         verdicts.append(
             Verdict(
                 level="warning",
@@ -149,17 +183,12 @@ def _playlist_verdicts(snapshots: Sequence[object], profile: ServerProfile) -> l
     return verdicts
 
 
-def _header(record: object, name: str) -> str | None:
-    headers = getattr(record, "headers", None) or {}
-    return headers.get(name) if hasattr(headers, "get") else None
-
-
-def _cdn_verdicts(requests: Sequence[object], snapshots: Sequence[object], td: float) -> list[Verdict]:
+def _cdn_verdicts(requests: Sequence[RequestRecord], snapshots: Sequence[PlaylistSnapshot], td: float) -> list[Verdict]:
     worst: tuple[float, str] | None = None
     for record in requests:
-        if str(getattr(record, "kind", "")) != "playlist" or getattr(record, "status", None) != 200:
+        if record.kind != RequestKind.PLAYLIST or record.status != 200:
             continue
-        age = _header(record, "age")
+        age = record.headers.get("age")
         if age is None:
             continue
         try:
@@ -167,9 +196,9 @@ def _cdn_verdicts(requests: Sequence[object], snapshots: Sequence[object], td: f
         except ValueError:
             continue
         if worst is None or value > worst[0]:
-            worst = (value, _header(record, "x-cache") or "")
+            worst = (value, record.headers.get("x-cache") or "")
     if worst is None:
-        ages = [s.age_s for s in snapshots if getattr(s, "age_s", None) is not None]  # type: ignore[attr-defined]
+        ages = [s.age_s for s in snapshots if s.age_s is not None]
         if ages:
             worst = (max(ages), "")
     if worst is None:
@@ -201,9 +230,9 @@ def _cdn_verdicts(requests: Sequence[object], snapshots: Sequence[object], td: f
     ]
 
 
-def _reuse_verdict(observations: Sequence[Observation]) -> Verdict | None:
+def _reuse_verdict(lives: Sequence[SegmentLifecycle]) -> Verdict | None:
     names: dict[str, set[int]] = {}
-    for o in observations:
+    for o in lives:
         names.setdefault(o.uri.split("?")[0], set()).add(o.msn)
     reused = {u: m for u, m in names.items() if len(m) > 1}
     if not reused:
@@ -219,27 +248,28 @@ def _reuse_verdict(observations: Sequence[Observation]) -> Verdict | None:
 
 
 def summary_verdicts(
-    observations: Sequence[Observation],
+    lives: Sequence[SegmentLifecycle],
     profile: ServerProfile,
-    snapshots: Sequence[object],
-    requests: Sequence[object],
+    snapshots: Sequence[PlaylistSnapshot],
+    requests: Sequence[RequestRecord],
     endpoint: str | None,
+    truth: Truth,
 ) -> list[Verdict]:
     if endpoint is not None:
-        snapshots = [s for s in snapshots if getattr(s, "endpoint", endpoint) == endpoint]
-        requests = [r for r in requests if getattr(r, "endpoint", endpoint) == endpoint]
+        snapshots = [s for s in snapshots if s.endpoint == endpoint]
+        requests = [r for r in requests if r.endpoint == endpoint]
     verdicts: list[Verdict] = []
     if isinstance(profile, NginxRtmpProfile) and profile.deletes:
-        batch = _batch_verdict(observations, profile)
+        batch = _batch_verdict(lives, profile, truth)
         if batch is not None:
             verdicts.append(batch)
-    keyframes = _keyframe_verdict(observations, profile)
+    keyframes = _keyframe_verdict(lives, profile)
     if keyframes is not None:
         verdicts.append(keyframes)
     verdicts.extend(_playlist_verdicts(snapshots, profile))
     td = profile.predict(12).target_duration
     verdicts.extend(_cdn_verdicts(requests, snapshots, float(td)))
-    reuse = _reuse_verdict(observations)
+    reuse = _reuse_verdict(lives)
     if reuse is not None:
         verdicts.append(reuse)
     return verdicts

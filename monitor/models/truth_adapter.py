@@ -1,17 +1,23 @@
-"""Observations from the lab's ground-truth records (``lab/truth.py`` JSON lines, already parsed to dicts).
+"""Segment lifecycles from the lab's ground-truth records (``lab/truth.py`` JSON lines, parsed to dicts).
 
-Exact instants (inotify stamps, ``t_mono``): a segment is *listed* by the first playlist version naming it,
-*leaves* with the first version that no longer does, is *closed* at its last ``segment_close`` and *gone*
-at its ``segment_delete``. Pure: no file or lab import, so it can be tested with scripted records.
+Exact instants (inotify stamps, ``t_mono``; ``t_utc`` when present): a segment is *listed* by the first
+playlist version naming it, *leaves* with the first version that no longer does, is *closed* at its last
+``segment_close`` and *gone* at its ``segment_delete``. The lives are ``SegmentLifecycle`` records with
+zero-width windows, the same type the monitor emits; the file instants are the :class:`FileTruth` only
+the disk knows. Pure: no file or lab import, so it can be tested with scripted records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from monitor.models.observed import Observation
-from monitor.models.units import Interval
+from monitor.models.observed import FileTruth
+from monitor.records import SegmentLifecycle, Window
+
+#: UTC of t_mono 0 for records without ``t_utc`` (only differences of instants are used).
+_NOMINAL_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _name(path: str) -> str:
@@ -30,8 +36,16 @@ class _Life:
     discontinuity: bool = False
 
 
-def observations_from_truth(records: Iterable[Mapping[str, object]], playlist: str | None = None) -> list[Observation]:
-    """Build one Observation per listed segment (keyed by MSN) from truth records in time order.
+@dataclass(frozen=True, kw_only=True)
+class TruthRun:
+    """Lifecycles of the newest life of each MSN, and the ground truth of their files."""
+
+    lives: tuple[SegmentLifecycle, ...]
+    files: Mapping[int, FileTruth]
+
+
+def lives_from_truth(records: Iterable[Mapping[str, object]], playlist: str | None = None) -> TruthRun:
+    """Build one lifecycle per listed segment (keyed by MSN) from truth records in time order.
 
     ``playlist``: only follow playlist writes whose path ends with this name (default: every playlist).
     When a republish restarts numbering, the newer life of an MSN replaces the older one.
@@ -40,8 +54,11 @@ def observations_from_truth(records: Iterable[Mapping[str, object]], playlist: s
     listed: dict[str, int] = {}  # file name -> msn currently listed
     by_name: dict[str, list[int]] = {}  # file name -> msns that used it (name reuse)
     closed: dict[str, float] = {}
+    clock: dict[float, datetime] = {}
     for rec in records:
         action, t = rec.get("action"), float(rec.get("t_mono", 0.0))  # type: ignore[arg-type]
+        stamp = rec.get("t_utc")
+        clock[t] = datetime.fromisoformat(str(stamp)) if stamp else _NOMINAL_EPOCH + timedelta(seconds=t)
         path = str(rec.get("path", ""))
         if action == "playlist_write" and (playlist is None or path.endswith(playlist)):
             _apply_playlist(rec, t, lives, listed, by_name, closed)
@@ -52,7 +69,11 @@ def observations_from_truth(records: Iterable[Mapping[str, object]], playlist: s
             pending = [m for m in msns if lives[m].deleted is None]
             if pending:
                 lives[pending[0]].deleted = t
-    return [_observation(lives[m]) for m in sorted(lives)]
+    ordered = [lives[m] for m in sorted(lives)]
+    return TruthRun(
+        lives=tuple(_lifecycle(life, clock) for life in ordered),
+        files={life.msn: FileTruth(closed_at=life.closed, deleted_at=life.deleted) for life in ordered},
+    )
 
 
 def _apply_playlist(
@@ -84,14 +105,19 @@ def _apply_playlist(
     listed.update(now)
 
 
-def _observation(life: _Life) -> Observation:
-    return Observation(
+def _point(t: float, clock: Mapping[float, datetime]) -> Window:
+    utc = clock.get(t, _NOMINAL_EPOCH + timedelta(seconds=t))
+    return Window(lo=t, hi=t, lo_utc=utc, hi_utc=utc)
+
+
+def _lifecycle(life: _Life, clock: Mapping[float, datetime]) -> SegmentLifecycle:
+    return SegmentLifecycle(
+        endpoint="truth",
         msn=life.msn,
         uri=life.uri,
         extinf=life.extinf,
-        first_seen=Interval.point(life.first_seen),
-        left=None if life.left is None else Interval.point(life.left),
-        gone=None if life.deleted is None else Interval.point(life.deleted),
-        closed_at=life.closed,
-        deleted_at=life.deleted,
+        discontinuity=life.discontinuity,
+        first_seen=_point(life.first_seen, clock),
+        left=None if life.left is None else _point(life.left, clock),
+        gone=None if life.deleted is None else _point(life.deleted, clock),
     )

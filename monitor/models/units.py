@@ -123,6 +123,28 @@ def seconds(value: str | float | int) -> float:
     return go_duration_s(str(value))
 
 
+def count(value: str | int) -> int:
+    """A whole number of entries or segments, 0 or more (``"5"``, ``5``); no fractions, no units."""
+    if isinstance(value, bool | float):
+        raise ValueError(f"not a whole number: {value!r}")
+    text = str(value).strip()
+    if not re.fullmatch(r"\d+", text):
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(text)
+
+
+def number(value: str | float | int) -> float:
+    """A plain decimal number (SRS ``hls_fragment 10;``, ``hls_td_ratio 1.5;``)."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    if not re.fullmatch(r"\d+(\.\d*)?|\.\d+", text):
+        raise ValueError(f"not a number: {value!r}")
+    return float(text)
+
+
 def flag(value: str | bool | int) -> bool:
     """nginx/SRS ``on``/``off``, yes/no, true/false, 1/0."""
     if isinstance(value, bool):
@@ -152,7 +174,11 @@ def fmt_s(value: float) -> str:
 
 @dataclass(frozen=True)
 class Interval:
-    """A closed time interval ``[lo, hi]`` in seconds (``hi`` may be ``inf`` for "never")."""
+    """A closed range of seconds ``[lo, hi]`` (``hi`` may be ``inf`` for "never"): what a model predicts (a
+    duration, "deleted 6 to 18 s after leaving") and the difference of two observed instants.
+
+    Not an observed instant: that is ``monitor.records.Window`` (monotonic and UTC, with its estimate), which
+    the models read directly; ``monitor.models.observed.span`` gives its range for the arithmetic here."""
 
     lo: float
     hi: float

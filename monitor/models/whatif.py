@@ -7,8 +7,11 @@ import re
 from dataclasses import asdict, dataclass
 
 from monitor.models.base import ServerProfile
+from monitor.models.ffmpeg import NmsProfile
+from monitor.models.others import MediaMtxProfile
 from monitor.models.prediction import Prediction
 from monitor.models.units import fmt_s
+from monitor.models.viewers import ViewerLatency, viewer_latencies
 
 #: CloudFront managed policies (servers.md §4.1): name -> (MinTTL, DefaultTTL, MaxTTL).
 CDN_POLICIES: dict[str, tuple[float, float, float]] = {
@@ -28,11 +31,10 @@ FROZEN_FACTOR = 10
 
 def default_origin_cache_control(profile: ServerProfile) -> str | None:
     """What the origin sends by default (servers.md §4.2): None = no Cache-Control header."""
-    if profile.name == "nms" or getattr(profile, "nms", False):
+    if isinstance(profile, NmsProfile):
         return "public, max-age=0"
-    if profile.name == "mediamtx":
-        variant = getattr(profile, "variant", "lowLatency")
-        return "no-cache" if variant == "lowLatency" else f"max-age={math.floor(profile.fragment_s)}"
+    if isinstance(profile, MediaMtxProfile):
+        return "no-cache" if profile.variant == "lowLatency" else f"max-age={math.floor(profile.fragment_s)}"
     return None
 
 
@@ -79,9 +81,26 @@ class Plan:
     playlist_ttl_s: float
     segment_ttl_s: float
     warnings: tuple[str, ...]
+    # what each kind of viewer gets (spec-following, hls.js defaults, VLC 3 defaults), ingest included
+    viewers: tuple[ViewerLatency, ...] = ()
+
+    def viewer(self, key: str) -> ViewerLatency:
+        return next(v for v in self.viewers if v.key == key)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def longest_segment_s(prediction: Prediction) -> float:
+    """D: a player can show a segment only once it closed, and the longest one sets the floor."""
+    return max(prediction.durations)
+
+
+def latency_floor_s(prediction: Prediction, ingest_latency_s: float = DEFAULT_INGEST_LATENCY_S) -> float:
+    """The lowest capture-to-screen latency of a spec-following player (RFC 8216 §6.3.3): encoder and ingest,
+    the segment closing, and the hold-back of 3 target durations. ``hlsmon plan``'s lower total and the
+    window's "predicted latency floor" are this value; playlist reloads and a CDN only add to it."""
+    return ingest_latency_s + longest_segment_s(prediction) + prediction.hold_back_s
 
 
 def plan(
@@ -97,7 +116,7 @@ def plan(
     cc = default_origin_cache_control(profile) if origin_cache_control == "default" else origin_cache_control
     playlist_ttl = edge_ttl(cdn, cc)
     segment_ttl = edge_ttl(cdn, cc, kind="segment")
-    d = max(prediction.durations) if prediction.durations else profile.fragment_s
+    d = longest_segment_s(prediction)
     td = float(prediction.target_duration)
     budget = (
         BudgetItem(
@@ -136,12 +155,13 @@ def plan(
     return Plan(
         prediction=prediction,
         budget=budget,
-        latency_low_s=sum(b.low_s for b in budget),
+        latency_low_s=latency_floor_s(prediction, ingest_latency_s),
         latency_high_s=sum(b.high_s for b in budget),
         cdn_policy=cdn,
         playlist_ttl_s=playlist_ttl,
         segment_ttl_s=segment_ttl,
         warnings=tuple(warnings),
+        viewers=viewer_latencies(prediction, ingest_latency_s + d),
     )
 
 
@@ -186,6 +206,9 @@ def format_plan(result: Plan) -> str:
         f"  {'total':<17} {fmt_s(result.latency_low_s)} to {high}"
         f"  (lowest for a spec-following player: {fmt_s(result.latency_low_s)})"
     )
+    lines += ["", "What each kind of viewer gets (capture to screen, encoder + ingest and the fragment included):"]
+    for v in result.viewers:
+        lines.append(f"  {v.label:<22} {fmt_s(v.latency_s):<8} {v.note}")
     lines += ["", "Timeline (seconds since the first keyframe reached the origin):"]
     lines.append(f"  {'msn':>4} {'name':<22} {'EXTINF':>7} {'listed':>8} {'leaves':>8} {'404':>12}")
     for seg in p.timeline:

@@ -58,7 +58,7 @@ def test_cli_parses_url_cdn_profile_and_settings():
         ]
     )
     assert args.url == "http://o/x.m3u8" and args.cdn == "http://c/x.m3u8" and args.profile == "nginx-rtmp"
-    assert cli.parse_settings(args.set) == {"hls_fragment": 2.0, "hls_cleanup": False, "keyint": 4}
+    assert cli.parse_settings(args.set) == {"hls_fragment": "2s", "hls_cleanup": "off", "keyint": "4"}
 
 
 def test_cli_module_does_not_import_qt():

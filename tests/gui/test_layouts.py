@@ -8,20 +8,10 @@ from gui.layouts import CHARTS
 
 
 @pytest.fixture
-def big_window(qtbot, tmp_path):
-    from gui.app import configure_pyqtgraph
-    from gui.main_window import MainWindow
-    from gui.settings import Settings
-
-    configure_pyqtgraph()
-    settings = Settings(tmp_path / "settings.ini")
-    w = MainWindow(settings, with_player=False)
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
+def big_window(window, qtbot):
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.width() == 1600, timeout=3000)
+    return window
 
 
 def _video_area(window) -> tuple[int, int]:
@@ -36,7 +26,7 @@ def test_default_layout_gives_the_video_640_by_360(big_window, qtbot) -> None:
     assert big_window.layout_actions["operator"].isChecked()
 
 
-def test_presets_switch_docks_and_are_remembered(big_window, qtbot, tmp_path) -> None:
+def test_presets_switch_docks_and_are_remembered(big_window, qtbot) -> None:
     big_window.set_layout("charts")
     assert not big_window.docks["Video"].isVisibleTo(big_window)
     assert all(big_window.docks[c].isVisibleTo(big_window) for c in CHARTS)

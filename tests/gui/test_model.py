@@ -77,7 +77,7 @@ def test_interarrival_durations_and_window_series():
 def test_predicted_deletion_interval_is_stored_per_segment():
     model = DashboardModel()
     ing = Ingestor(model)
-    ing.predict_deletion = lambda lc: (lc.first_seen.mid_utc.timestamp() + 12, lc.first_seen.mid_utc.timestamp() + 24)
+    ing.predict_deletion = lambda: (12.0, 24.0)
     ing.feed(SegmentLifecycle(endpoint="origin", msn=1, uri="s-1.ts", extinf=1.0, first_seen=win(5)))
     t = (T0 + timedelta(seconds=4.95)).timestamp()
     assert math.isclose(model.lifecycles["origin"].buf.get(0, PRED_LO), t + 12, abs_tol=1e-6)
@@ -89,7 +89,8 @@ def test_exports_round_trip_the_numbers(tmp_path):
     ing.feed_many(synthetic_events(40, stale_every=10))
     ing.feed(Alert(endpoint="cdn", severity=Severity.ERROR, code="x", message="m", mono=1, utc=T0, advice="do y"))
     files = export_csv(model, tmp_path / "out.csv")
-    rows = list(csv.DictReader(files[0].open()))
+    with files[0].open() as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) == 80 and {r["endpoint"] for r in rows} == {"origin", "cdn"}
     assert rows[0]["first_seen_hi"].startswith("2026-11-25T")
     data = json.loads(export_json(model, tmp_path / "out.json").read_text())

@@ -40,6 +40,27 @@ def test_report_holds_an_image_per_chart_latency_alerts_and_settings(window, tmp
     assert "<h2>Server settings</h2>" in page and "hls_playlist_length" in page
 
 
+def test_report_holds_a_strip_of_the_newest_segment_thumbnails(window, tmp_path) -> None:
+    frame = QImage(80, 45, QImage.Format.Format_RGB32)
+    frame.fill(0x3366CC)
+    held = {}
+    for msn in range(100, 115):  # more than the strip shows; 113's file is gone (copied without .thumbs)
+        path = tmp_path / f"origin-0-{msn}.jpg"
+        if msn != 113:
+            assert frame.save(str(path), "JPEG")
+        held[("origin", msn)] = str(path)
+    for ev in synthetic_events(20):
+        window._on_event(ev)
+    window.model.thumbnails.update(held)
+    page = window.export("html", tmp_path / "report.html")[0].read_text()
+    strip = re.findall(r"<img alt='([^']+)' src='data:image/jpeg;base64,([^']+)'><figcaption>([^<]+)<", page)
+    assert [caption for caption, _, _ in strip] == [f"origin #{n}" for n in (*range(102, 113), 114)]
+    assert all(caption == below for caption, _, below in strip)  # captioned with endpoint and media sequence
+    image = QImage.fromData(base64.b64decode(strip[-1][1]), "JPEG")
+    assert (image.width(), image.height()) == (80, 45)
+    assert "What the segments showed" in page
+
+
 def test_report_renders_in_headless_chromium(window, tmp_path) -> None:
     chromium = shutil.which("chromium")
     assert chromium, "chromium is missing: scripts/setup.sh installs it (scripts/apt-packages.txt)"

@@ -70,14 +70,14 @@ def test_window_shows_progress_while_reading(window, qtbot, tmp_path):
     n = _write(path, 1500)
     with qtbot.waitSignal(window.replay_finished, timeout=60_000) as blocker:
         window.open_session(path, background=True)
-        assert window.replay_progress.isVisible()
-        assert window._replay_timer.isActive()
+        assert window.replay.bar.isVisible()
+        assert window.replay.timer.isActive()
     assert blocker.args == [n]
-    assert not window.replay_progress.isVisible() and window._replay is None
+    assert not window.replay.bar.isVisible() and not window.replay.active
     assert len(window.model.lifecycles["origin"]) == 1500
     # a second open while one is running cancels the first
     window.open_session(path, background=True)
-    first = window._replay
+    first = window.replay.loader
     with qtbot.waitSignal(window.replay_finished, timeout=60_000):
         window.open_session(path, background=True)
     assert not first._thread.is_alive()

@@ -7,7 +7,7 @@ from gui.stream_key import Ingest
 
 def test_helper_is_filled_from_the_playing_url_and_profile(window) -> None:
     assert window.running_ingest() is None  # nothing playing: the dialog says so and keeps the typed values
-    window.profile.set_profile("nms", {"hls_time": 4.0, "keyint": 2.0})
+    window.profile.set_profile("nms", {"hlsFlags": "[hls_time=4]", "keyint": 2.0})
     window.play("http://127.0.0.1:9/live/stream1/index.m3u8")
     try:
         ingest = window.running_ingest()

@@ -49,8 +49,8 @@ def _alive(procs: set[psutil.Process]) -> list[psutil.Process]:
 
 
 def _start(argv: list[str], tmp_path: Path) -> psutil.Popen:
-    out = open(tmp_path / "out.txt", "w")  # noqa: SIM115 - the child holds it; closed by GC
-    return psutil.Popen(argv, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    with open(tmp_path / "out.txt", "w") as out:  # the child writes to its own copy of the descriptor
+        return psutil.Popen(argv, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
 
 
 def _output(tmp_path: Path) -> str:

@@ -27,7 +27,7 @@ import pytest
 from monitor.models import Verdict, fingerprint, format_verdicts, judge, profile_for
 from monitor.models.base import ServerProfile
 from monitor.models.summary import deletion_batches
-from monitor.models.truth_adapter import observations_from_truth
+from monitor.models.truth_adapter import lives_from_truth
 
 log = logging.getLogger(__name__)
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -244,7 +244,8 @@ def _report(name: str, verdicts: list[Verdict]) -> None:
 
 def _judge_truth(runs: Runs, name: str) -> list[Verdict]:
     run = runs.cells[name]
-    verdicts = judge(observations_from_truth(run.truth, playlist=run.playlist), run.profile)
+    truth = lives_from_truth(run.truth, playlist=run.playlist)
+    verdicts = judge(truth.lives, run.profile, truth=truth.files)
     _report(name, verdicts)
     return verdicts
 
@@ -276,18 +277,17 @@ def test_nginx_observed_inside_prediction(runs: Runs, name: str, deletions: int)
 def test_nginx_keyframe_interval_stretches_segments(runs: Runs) -> None:
     verdicts = _judge_truth(runs, "nginx-f2-p6-g4")
     durations = next(v for v in verdicts if v.code == "summary_durations")
-    assert durations.message.startswith(
-        "Segments last 4 s although hls_fragment is 2 s: the keyframe interval is 4 s. "
-        "Set OBS's keyframe interval to 2 s."
-    )
-    obs = observations_from_truth(runs.cells["nginx-f2-p6-g4"].truth)
+    assert durations.message.startswith("Segments last 4 s although hls_fragment is 2 s: the keyframe interval is 4 s;")
+    assert "Set OBS's keyframe interval to 2 s." in durations.message
+    obs = lives_from_truth(runs.cells["nginx-f2-p6-g4"].truth).lives
     steady = [o.extinf for o in obs[1:]]
     assert statistics.median(steady) == pytest.approx(4.0, abs=0.1)
 
 
 def test_tutorial_batches_about_three_playlist_lengths(runs: Runs) -> None:
     """fragment 3 s / playlist 6 s: files go in batches every 12 s, 2P..4P (mean about 3P) after written."""
-    obs = [o for o in observations_from_truth(runs.cells["tutorial-f3-p6"].truth) if o.deleted_at and o.closed_at]
+    files = lives_from_truth(runs.cells["tutorial-f3-p6"].truth).files
+    obs = [f for f in files.values() if f.deleted_at and f.closed_at]
     assert len(obs) >= 3
     batches = deletion_batches([o.deleted_at for o in obs])  # type: ignore[misc]
     assert max(len(b) for b in batches) >= 2, f"no batch: {batches}"
@@ -315,11 +315,13 @@ def test_ffmpeg_observed_inside_prediction(runs: Runs, name: str, after_leaving:
 def test_wrong_settings_are_caught(runs: Runs) -> None:
     """The same truth judged with the threshold swapped: deletions are reported outside the prediction."""
     run = runs.cells["ffmpeg-t4"]
-    verdicts = judge(observations_from_truth(run.truth, playlist=run.playlist), _ffmpeg_profile(1))
+    truth = lives_from_truth(run.truth, playlist=run.playlist)
+    verdicts = judge(truth.lives, _ffmpeg_profile(1), truth=truth.files)
     assert any(v.code == "gone" and v.level == "warning" and "not at that cut" in v.message for v in verdicts)
     nginx = runs.cells["nginx-f1-p3"]
     wrong = profile_for("nginx-rtmp", {"hls_fragment": "1s", "hls_playlist_length": "10s"})
-    verdicts = judge(observations_from_truth(nginx.truth, playlist=nginx.playlist), wrong)
+    truth = lives_from_truth(nginx.truth, playlist=nginx.playlist)
+    verdicts = judge(truth.lives, wrong, truth=truth.files)
     assert any(v.code == "summary_gone" and v.level == "warning" for v in verdicts)
 
 
@@ -339,7 +341,8 @@ def test_monitor_lifecycles_judged_on_real_nginx(runs: Runs) -> None:
     _assert_inside(verdicts, "appear", 5)
     entries = next(v for v in verdicts if v.code == "summary_entries")
     assert entries.level == "ok", entries.message
-    name, reason = fingerprint(runs.playlist_text, runs.playlist_headers)
+    found = fingerprint(runs.playlist_text, runs.playlist_headers)
+    name, reason = found.name, found.reason
     assert name == "nginx-rtmp", reason
 
 
@@ -377,7 +380,11 @@ def test_scripted_origins(tmp_path: Path, kind: str, settings: dict[str, object]
     with ScriptedOrigin(tmp_path, kind, 1.0, window) as origin:
         time.sleep(1.3)
         response = requests.get(origin.playlist_url, timeout=3)
-        config = MonitorConfig(endpoints=(EndpointConfig(name="o", url=origin.playlist_url),), probe_rate_per_s=4.0)
+        config = MonitorConfig(  # a short run: more deletion probes than the default budget allows
+            endpoints=(EndpointConfig(name="o", url=origin.playlist_url),),
+            probe_rate_per_s=4.0,
+            request_budget_per_s=8.0,
+        )
         with Monitor(config, on_event=events.append):
             time.sleep(10.0)
     assert fingerprint(response.text, dict(response.headers)).name == kind

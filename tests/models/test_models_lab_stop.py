@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from monitor.models import judge, predict, profile_for
-from monitor.models.truth_adapter import observations_from_truth
+from monitor.models.truth_adapter import lives_from_truth
 
 log = logging.getLogger(__name__)
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -214,7 +214,8 @@ def test_nms_stop_deletes_everything_and_republish_reuses_names(stories: dict[st
     # the live part: deleted one segment (1 s) after leaving the playlist (the last second before the stop
     # is left out: the trailer's final cut comes right after the previous one)
     live = [r for r in story.truth if r["t_mono"] < story.times["stop"] - 1.0]
-    verdicts = judge(observations_from_truth(live, playlist="index.m3u8"), profile)
+    truth = lives_from_truth(live, playlist="index.m3u8")
+    verdicts = judge(truth.lives, profile, truth=truth.files)
     gone_verdicts = [v for v in verdicts if v.code == "gone"]
     assert len(gone_verdicts) >= 4
     bad = [v for v in gone_verdicts if v.level not in ("ok", "info") or "as expected" not in v.message]

@@ -6,6 +6,8 @@ import argparse
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from monitor import plan_cli
 from monitor.models import edge_ttl, plan, profile_for
@@ -119,3 +121,60 @@ def test_cli_bad_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_set_passes_any_setting(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "--server", "nginx-rtmp", "--set", "hls_cleanup=off")
     assert code == 0 and "Never deleted (hls_cleanup off)" in out
+
+
+# ---- what each kind of viewer gets ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("window", "live_delay_s", "behind"),
+    [
+        ([2.0] * 3, 15.0, 6.0),  # libvlc.md §1's worked examples, all matched by VLC 3's own logs
+        ([2.0] * 10, 15.0, 16.0),
+        ([2.0] * 10, 10.0, 12.0),
+        ([2.0] * 10, 6.0, 8.0),
+        ([2.0] * 10, 2.0, 8.0),  # clamped up to 6 s
+    ],
+)
+def test_vlc_start_point(window: list[float], live_delay_s: float, behind: float) -> None:
+    from monitor.models.viewers import vlc_start_behind_end_s
+
+    assert vlc_start_behind_end_s(window, live_delay_s) == behind
+
+
+@given(
+    durations=st.lists(st.floats(min_value=0.5, max_value=10.0), min_size=1, max_size=40),
+    live_delay_s=st.floats(min_value=0.0, max_value=60.0),
+)
+def test_vlc_starts_inside_the_playlist_and_never_closer_than_the_newest_segment(
+    durations: list[float], live_delay_s: float
+) -> None:
+    from monitor.models.viewers import vlc_start_behind_end_s
+
+    behind = vlc_start_behind_end_s(durations, live_delay_s)
+    assert durations[-1] - 1e-9 <= behind <= sum(durations) + 1e-9
+    if len(durations) >= 2:  # with a segment to hold back, it buffers at least 6 s or all it can
+        usable = sum(durations[2:-1]) if len(durations) >= 4 else sum(durations[:-1])
+        assert behind - durations[-1] >= min(max(live_delay_s, 6.0), usable) - 1e-9
+
+
+def test_each_viewer_kind_adds_its_own_hold_back_to_the_same_ingest_and_fragment() -> None:
+    result = plan(profile_for("nginx-rtmp", {"hls_fragment": "2s", "hls_playlist_length": "30s"}))
+    assert [v.key for v in result.viewers] == ["spec", "hlsjs", "vlc"]
+    assert result.viewer("spec").latency_s == result.latency_low_s == 1 + 2 + 6
+    assert result.viewer("hlsjs").latency_s == 1 + 2 + 3 * 2  # liveSyncDurationCount 3 x TARGETDURATION
+    assert result.viewer("vlc").latency_s == pytest.approx(1 + 2 + 18 + 0.3)  # 15 x 2 s: 16 s + the newest
+
+
+def test_cli_prints_what_each_viewer_kind_gets(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys, "--profile", "nginx-rtmp", "--set", "hls_fragment=2s", "--set", "hls_playlist_length=30s"
+    )
+    assert code == 0
+    block = out.split("What each kind of viewer gets", 1)[1].split("Timeline", 1)[0]
+    assert "spec-following player  9 s" in block
+    assert "hls.js defaults        9 s" in block
+    assert "VLC 3 defaults         21.3 s" in block and "never catches up" in block
+    code, out, _ = run_cli(
+        capsys, "--json", "--profile", "nginx-rtmp", "--set", "hls_fragment=2s", "--set", "hls_playlist_length=30s"
+    )
+    viewers = {v["key"]: v["latency_s"] for v in json.loads(out)["viewers"]}
+    assert viewers == pytest.approx({"spec": 9.0, "hlsjs": 9.0, "vlc": 21.3})

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.models import SETTINGS, Interval, parse_settings, predict, profile_for, profile_from_spec
+from monitor.models import (
+    SERVER_SETTINGS,
+    Interval,
+    latency_floor_s,
+    parse_settings,
+    predict,
+    profile_for,
+    profile_from_spec,
+)
 from monitor.models.cutting import cuts_ffmpeg, cuts_from_segment_start, steady_pattern
-from monitor.models.ffmpeg import ffmpeg_deletion_index, parse_nms_hls_flags
+from monitor.models.ffmpeg import ffmpeg_deletion_index
 from monitor.models.nginx import NginxRtmpProfile
 
 
@@ -158,7 +166,7 @@ def test_ffmpeg_deletion_threshold_one_is_one_segment_after_leaving() -> None:
 @pytest.mark.parametrize(("threshold", "after"), [(1, 1), (2, 2), (4, 4), (9, 4)])
 def test_ffmpeg_deletion_threshold_capped_at_list_size_plus_one(threshold: int, after: float) -> None:
     profile = profile_for(
-        "ffmpeg", {"hls_time": 1, "hls_list_size": 3, "delete_segments": "on", "hls_delete_threshold": threshold}
+        "ffmpeg", {"hls_time": 1, "hls_list_size": 3, "hls_flags": "delete_segments", "hls_delete_threshold": threshold}
     )
     assert predict(profile).lifecycle.gone_after_leave == Interval.point(after)
 
@@ -186,7 +194,8 @@ def test_ffmpeg_target_duration_ties_to_even() -> None:
 
 
 def test_nms_hls_flags_and_stop() -> None:
-    assert parse_nms_hls_flags("[hls_time=2:hls_list_size=3:hls_flags=delete_segments]") == {
+    hls_flags = SERVER_SETTINGS["nms"][0].kind
+    assert hls_flags.split("[hls_time=2:hls_list_size=3:hls_flags=delete_segments]") == {  # type: ignore[attr-defined]
         "hls_time": "2",
         "hls_list_size": "3",
         "hls_flags": "delete_segments",
@@ -235,9 +244,9 @@ def test_generic_spec_minimum() -> None:
     assert all(c.holds == "yes" for c in p.spec)
 
 
-def test_latency_lower_bound_is_d_plus_hold_back() -> None:
+def test_latency_lower_bound_is_ingest_plus_d_plus_hold_back() -> None:
     p = predict(profile_for("ffmpeg", {"hls_time": 2, "hls_list_size": 5}))
-    assert p.hold_back_s == 6 and p.min_latency_s == 8
+    assert p.hold_back_s == 6 and latency_floor_s(p, ingest_latency_s=1.0) == 9
     short = predict(profile_for("ffmpeg", {"hls_time": 2, "hls_list_size": 2}))
     assert short.hold_back_s == 4  # cannot hold back more than the window
 
@@ -256,9 +265,9 @@ def test_profile_spec_syntax_and_aliases() -> None:
         parse_settings("hls_fragment")
 
 
-@pytest.mark.parametrize("name", sorted(SETTINGS))
+@pytest.mark.parametrize("name", sorted(SERVER_SETTINGS))
 def test_every_profile_accepts_its_documented_defaults(name: str) -> None:
-    settings = {k: v for k, v in SETTINGS[name].items() if v}
+    settings = {s.key: s.default for s in SERVER_SETTINGS[name]}
     p = predict(profile_for(name, settings), segments=4)
     assert p.target_duration >= 1 and len(p.timeline) == 4
 

@@ -1,9 +1,9 @@
-"""Ground-truth records (lab/truth.py format) to observations."""
+"""Ground-truth records (lab/truth.py format) to segment lifecycles and file truth."""
 
 from __future__ import annotations
 
-from monitor.models import Interval, judge, profile_for
-from monitor.models.truth_adapter import observations_from_truth
+from monitor.models import judge, profile_for
+from monitor.models.truth_adapter import lives_from_truth
 
 
 def nginx_truth(count: int, fragment: float = 1.0, entries: int = 3, period: float = 6.0) -> list[dict]:
@@ -34,18 +34,19 @@ def nginx_truth(count: int, fragment: float = 1.0, entries: int = 3, period: flo
 
 
 def test_listing_leaving_and_deletion_are_exact() -> None:
-    obs = observations_from_truth(nginx_truth(20), playlist="test.m3u8")
-    assert [o.msn for o in obs] == list(range(20))
-    first = obs[0]
-    assert first.first_seen == Interval.point(1.001)
-    assert first.left == Interval.point(4.001)  # left when segment 3 was listed
-    assert first.closed_at == 1.0
-    assert first.gone == Interval.point(12.3) and first.deleted_at == 12.3
+    run = lives_from_truth(nginx_truth(20), playlist="test.m3u8")
+    assert [o.msn for o in run.lives] == list(range(20))
+    first = run.lives[0]
+    assert first.first_seen.lo == first.first_seen.hi == 1.001
+    assert first.left is not None and first.left.lo == first.left.hi == 4.001  # left when segment 3 was listed
+    assert run.files[0].closed_at == 1.0
+    assert first.gone is not None and first.gone.lo == 12.3 and run.files[0].deleted_at == 12.3
 
 
 def test_truth_observations_judged_as_expected() -> None:
     profile = profile_for("nginx-rtmp", {"hls_fragment": 1, "hls_playlist_length": 3, "keyint": 1})
-    verdicts = judge(observations_from_truth(nginx_truth(30)), profile)
+    run = lives_from_truth(nginx_truth(30))
+    verdicts = judge(run.lives, profile, truth=run.files)
     per_segment = [v for v in verdicts if v.scope == "segment"]
     assert len([v for v in per_segment if v.code == "gone"]) >= 15
     assert all(v.level in ("ok", "info") for v in per_segment), [v.message for v in per_segment if v.level == "warning"]
@@ -79,5 +80,5 @@ def test_name_reuse_after_restart() -> None:
             "durations": [2],
         },
     ]
-    obs = observations_from_truth(events)
-    assert obs[0].extinf == 2 and obs[0].first_seen == Interval.point(9)  # the new publish's segment 0
+    obs = lives_from_truth(events).lives
+    assert obs[0].extinf == 2 and obs[0].first_seen.lo == 9  # the new publish's segment 0

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from monitor.models import Interval, Observation, format_verdicts, judge, profile_for
-from monitor.records import PlaylistSnapshot, RequestKind, RequestRecord, SegmentEntry, SegmentLifecycle, Window
-from tests.models.scripted import ffmpeg_lives, nginx_lives
+from monitor.models import format_verdicts, judge, profile_for
+from monitor.records import PlaylistSnapshot, RequestKind, RequestRecord, SegmentEntry, SegmentLifecycle
+from tests.models.scripted import ffmpeg_lives, life, nginx_lives, nginx_truth, window
 
 NGINX_2_6 = {"hls_fragment": "2s", "hls_playlist_length": "6s", "keyint": 2}
 
@@ -17,7 +17,7 @@ def by_code(verdicts: list, code: str) -> list:
 
 
 def test_nginx_deletions_inside_prediction_say_as_expected() -> None:
-    verdicts = judge(nginx_lives(2, 6, 20), profile_for("nginx-rtmp", NGINX_2_6))
+    verdicts = judge(nginx_lives(2, 6, 20), profile_for("nginx-rtmp", NGINX_2_6), truth=nginx_truth(2, 6, 20))
     gone = by_code(verdicts, "gone")
     assert len(gone) >= 15
     assert all(v.level in ("ok", "info") for v in gone), [v.message for v in gone if v.level not in ("ok", "info")]
@@ -43,7 +43,7 @@ def test_nginx_spec_breach_is_reported_as_info_inside_prediction() -> None:
 
 def test_deletion_outside_prediction_is_a_warning() -> None:
     lives = nginx_lives(2, 6, 12)
-    bad = dataclasses.replace(lives[3], gone=Interval(lives[3].left.lo + 1.0, lives[3].left.lo + 1.2))
+    bad = dataclasses.replace(lives[3], gone=window(lives[3].left.lo + 1.0, lives[3].left.lo + 1.2))
     lives[3] = bad
     verdicts = judge(lives, profile_for("nginx-rtmp", NGINX_2_6))
     v = next(v for v in by_code(verdicts, "gone") if v.msn == 3)
@@ -60,7 +60,7 @@ def test_wrong_profile_is_caught() -> None:
 
 def test_ffmpeg_threshold_four() -> None:
     profile = profile_for(
-        "ffmpeg", {"hls_time": 1, "hls_list_size": 3, "delete_segments": 1, "hls_delete_threshold": 4}
+        "ffmpeg", {"hls_time": 1, "hls_list_size": 3, "hls_flags": "delete_segments", "hls_delete_threshold": 4}
     )
     verdicts = judge(ffmpeg_lives(1, 3, 4, 15), profile)
     gone = by_code(verdicts, "gone")
@@ -69,7 +69,7 @@ def test_ffmpeg_threshold_four() -> None:
         "deletes it at the cut that lists segment 7, 4 s after leaving at a steady pace: as expected."
     )
     # the same lives against threshold 1 are late
-    wrong = profile_for("ffmpeg", {"hls_time": 1, "hls_list_size": 3, "delete_segments": 1})
+    wrong = profile_for("ffmpeg", {"hls_time": 1, "hls_list_size": 3, "hls_flags": "delete_segments"})
     wrong_gone = by_code(judge(ffmpeg_lives(1, 3, 4, 15), wrong), "gone")
     assert wrong_gone and all(v.level == "warning" for v in wrong_gone)
     assert any("not at that cut" in v.message for v in wrong_gone)
@@ -95,40 +95,15 @@ def test_srs_no_grace_and_spec() -> None:
     for k in range(12):
         close = 2.0 * (k + 1)
         leave = close + 8.0  # 4 entries: floor(6/2) + 1
-        lives.append(
-            Observation(
-                msn=k,
-                uri=f"s-{k}.ts",
-                extinf=2.0,
-                first_seen=Interval(close, close + 0.1),
-                left=Interval(leave, leave + 0.1),
-                gone=Interval(leave, leave + 0.1),
-            )
-        )
+        lives.append(life(k, f"s-{k}.ts", 2.0, (close, close + 0.1), (leave, leave + 0.1), (leave, leave + 0.1)))
     verdicts = judge(lives, profile)
     assert all(v.level in ("ok", "info") for v in by_code(verdicts, "gone") + by_code(verdicts, "listed"))
     assert all(v.spec == "RFC 8216 §6.2.2" for v in by_code(verdicts, "gone"))
 
 
-def _window(lo: float, hi: float) -> Window:
-    t0 = datetime(2026, 11, 25, tzinfo=UTC)
-    return Window(lo=lo, hi=hi, lo_utc=t0 + timedelta(seconds=lo), hi_utc=t0 + timedelta(seconds=hi))
-
-
 def test_judge_consumes_monitor_lifecycles_and_requests() -> None:
-    records = [
-        SegmentLifecycle(
-            endpoint="origin",
-            msn=o.msn,
-            uri=o.uri,
-            extinf=o.extinf,
-            first_seen=_window(o.first_seen.lo, o.first_seen.hi),
-            left=_window(o.left.lo, o.left.hi),
-            gone=_window(o.gone.lo, o.gone.hi),
-        )
-        for o in nginx_lives(2, 6, 16)
-    ]
-    records.append(SegmentLifecycle(endpoint="cdn", msn=0, uri="x", extinf=2.0, first_seen=_window(0, 1)))
+    records = nginx_lives(2, 6, 16)
+    records.append(SegmentLifecycle(endpoint="cdn", msn=0, uri="x", extinf=2.0, first_seen=window(0, 1)))
     t0 = datetime(2026, 11, 25, tzinfo=UTC)
     stale = RequestRecord(
         endpoint="origin",
@@ -147,7 +122,7 @@ def test_judge_consumes_monitor_lifecycles_and_requests() -> None:
     snaps = [
         PlaylistSnapshot(
             endpoint="origin",
-            fetched=_window(i, i + 0.1),
+            fetched=window(i, i + 0.1),
             url="u",
             media_sequence=i,
             target_duration=2,
@@ -171,11 +146,11 @@ def test_judge_consumes_monitor_lifecycles_and_requests() -> None:
     assert "Per segment:" in text and "Summary:" in text and "Recommendations:" in text
 
 
-def test_target_duration_change_and_short_window() -> None:
+def test_target_duration_change_and_shortwindow() -> None:
     snaps = [
         PlaylistSnapshot(
             endpoint="o",
-            fetched=_window(i, i),
+            fetched=window(i, i),
             url="u",
             media_sequence=i,
             target_duration=td,
@@ -190,8 +165,8 @@ def test_target_duration_change_and_short_window() -> None:
 
 def test_name_reuse_and_deleted_while_listed() -> None:
     lives = [
-        Observation(msn=0, uri="index0.ts", extinf=2, first_seen=Interval(0, 0)),
-        Observation(msn=7, uri="index0.ts", extinf=2, first_seen=Interval(30, 30), errors_while_listed=2),
+        life(0, "index0.ts", 2, (0, 0)),
+        life(7, "index0.ts", 2, (30, 30), errors_while_listed=2),
     ]
     verdicts = judge(lives, profile_for("ffmpeg", {}))
     assert any(v.code == "summary_name_reuse" for v in verdicts)
@@ -211,22 +186,10 @@ def test_ffmpeg_bursty_input_judged_by_the_cut() -> None:
     lives = []
     for k in range(len(closes) - 4):
         leave, gone = closes[k + 3], closes[k + 4]  # leaves at the cut of k+3, deleted at the cut of k+4
-        lives.append(
-            Observation(
-                msn=k,
-                uri=f"index{k}.ts",
-                extinf=1.0,
-                first_seen=Interval.point(closes[k]),
-                left=Interval.point(leave),
-                gone=Interval.point(gone - 0.001),
-            )
-        )
-    lives += [
-        Observation(msn=k, uri=f"index{k}.ts", extinf=1.0, first_seen=Interval.point(closes[k]))
-        for k in range(len(closes) - 4, len(closes))
-    ]
+        lives.append(life(k, f"index{k}.ts", 1.0, (closes[k], closes[k]), (leave, leave), (gone - 0.001, gone - 0.001)))
+    lives += [life(k, f"index{k}.ts", 1.0, (closes[k], closes[k])) for k in range(len(closes) - 4, len(closes))]
     gone = by_code(judge(lives, profile), "gone")
     assert len(gone) == len(closes) - 4
     assert all(v.level in ("ok", "info") and "as expected" in v.message for v in gone), [v.message for v in gone]
-    late = [dataclasses.replace(o, gone=Interval.point(o.gone.lo + 0.9)) if o.gone else o for o in lives]
+    late = [dataclasses.replace(o, gone=window(o.gone.lo + 0.9)) if o.gone else o for o in lives]
     assert any("not at that cut" in v.message for v in by_code(judge(late, profile), "gone"))

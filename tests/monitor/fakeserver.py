@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -30,13 +31,25 @@ class FakeServer:
         self.routes: dict[str, Route] = {}
         self.fallback: Route | None = None  # for paths without a route
         self.log: list[tuple[float, str, str]] = []
+        # open client connections: a stopped server drops them (a kept-alive one would hold its thread forever)
+        self.connections: set[socket.socket] = set()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # headers and body go out in two writes: without TCP_NODELAY, Nagle and delayed ACK hold the body ~40 ms
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                server.connections.add(self.connection)
+
+            def finish(self) -> None:
+                server.connections.discard(self.connection)
+                super().finish()
 
             def _serve(self) -> None:
                 server.log.append((time.monotonic(), self.command, self.path))
@@ -79,6 +92,9 @@ class FakeServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        for conn in list(self.connections):
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 def playlist(

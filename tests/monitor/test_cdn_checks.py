@@ -4,15 +4,15 @@ reference endpoint's (truncated S3 upload), and propagation keyed by generation.
 
 from __future__ import annotations
 
-from monitor.checks import EndpointChecker, segment_size_alert
 from monitor.poller import SharedState
 from monitor.records import RequestKind, SegmentLifecycle, Severity
 from monitor.scheduler import FastPlanner, PollOutcome
-from tests.monitor.helpers import request, utc, window
+from tests.monitor.helpers import request, snap, window
+from tests.monitor.rules.harness import Driver
 
 
-def cdn_checker() -> EndpointChecker:
-    return EndpointChecker("cdn", lambda: (0.0, utc(0.0)), is_cdn=True)
+def cdn_checker() -> Driver:
+    return Driver(is_cdn=True)
 
 
 def life(msn: int = 2, *, first_seen: float = 100.0, generation: int = 1, initial: bool = False) -> SegmentLifecycle:
@@ -36,41 +36,48 @@ def head(t: float, age: str | None, msn: int = 2):
 
 def test_old_copy_fires_when_the_edge_copy_predates_the_listing():
     ch = cdn_checker()
-    alerts = ch.on_segment_response(life(), head(100.3, "14"), listed=True)
+    alerts = ch.segment(head(100.3, "14"), life())
     reuse = [a for a in alerts if a.code == "uri_reused"]
     assert len(reuse) == 1 and reuse[0].severity == Severity.ERROR
     assert reuse[0].evidence["age_s"] == 14.0 and 0.3 <= reuse[0].evidence["listed_s"] <= 0.36
     # latched for the generation: the next reused segment does not repeat it
-    assert ch.on_segment_response(life(3), head(101.3, "15", msn=3), listed=True) == []
+    assert ch.segment(head(101.3, "15", msn=3), life(3)) == []
     # a new generation (another restart) may fire again
-    assert [a.code for a in ch.on_segment_response(life(2, generation=2), head(130.0, "40"), listed=True)] == [
-        "uri_reused"
-    ]
+    assert [a.code for a in ch.segment(head(130.0, "40"), life(2, generation=2))] == ["uri_reused"]
 
 
 def test_old_copy_silent_for_fresh_copies_initial_segments_and_origins():
     ch = cdn_checker()
     # cached when it was listed (Age grows with the time listed): fine, however long it stays
-    assert ch.on_segment_response(life(), head(100.2, "0"), listed=True) == []
-    assert ch.on_segment_response(life(), head(110.0, "11"), listed=False) == []
+    assert ch.segment(head(100.2, "0"), life()) == []
+    assert ch.segment(head(110.0, "11"), life(), listed=False) == []
     # Age whole seconds + the segment's own duration + slack: 3 s after the listing an Age of 5 is still fine
-    assert ch.on_segment_response(life(), head(103.0, "5"), listed=True) == []
+    assert ch.segment(head(103.0, "5"), life()) == []
     # no Age header, or a segment already listed when monitoring started (first seen is an upper bound)
-    assert ch.on_segment_response(life(), head(100.3, None), listed=True) == []
-    assert ch.on_segment_response(life(initial=True), head(100.3, "500"), listed=True) == []
-    # an origin endpoint (not a CDN) never runs this check
-    origin = EndpointChecker("origin", lambda: (0.0, utc(0.0)))
-    assert origin.on_segment_response(life(), head(100.3, "14"), listed=True) == []
+    assert ch.segment(head(100.3, None), life()) == []
+    assert ch.segment(head(100.3, "500"), life(initial=True)) == []
+    # an origin endpoint (no --cdn, no cache signs seen in its playlist responses) never runs this check
+    assert Driver().segment(head(100.3, "14"), life()) == []
 
 
 def test_segment_size_differs_from_the_reference():
     ch = cdn_checker()
-    assert segment_size_alert(ch, life=life(), size=43240, reference_size=43240, reference="origin") is None
-    alert = segment_size_alert(ch, life=life(), size=13348, reference_size=46248, reference="origin")
-    assert alert is not None and alert.code == "segment_differs" and "truncated" in alert.message
-    assert alert.evidence == {"msn": 2, "url": life().uri, "size": 13348, "reference_size": 46248}
-    # once per generation
-    assert segment_size_alert(ch, life=life(3), size=1, reference_size=2, reference="origin") is None
+
+    def size(lf: SegmentLifecycle, got: int, ref: int) -> list:
+        ch.rules.cdn.size(ch.facts(100.0), lf, got, ref, "origin")
+        return ch.rules.drain()
+
+    assert size(life(), 43240, 43240) == []
+    (alert,) = size(life(), 13348, 46248)
+    assert alert.code == "segment_differs" and "truncated" in alert.message
+    assert {k: alert.evidence[k] for k in ("msn", "url", "size", "reference_size")} == {
+        "msn": 2,
+        "url": life().uri,
+        "size": 13348,
+        "reference_size": 46248,
+    }
+    # once per generation (one episode)
+    assert size(life(3), 1, 2) == []
 
 
 def test_shared_state_is_keyed_by_generation():
@@ -85,12 +92,13 @@ def test_shared_state_is_keyed_by_generation():
 
 
 def test_playlist_stale_advice_at_a_cdn_points_at_the_cache():
-    cdn, origin = cdn_checker(), EndpointChecker("origin", lambda: (0.0, utc(0.0)))
+    cdn, origin = cdn_checker(), Driver()
     for ch in (cdn, origin):
-        ch._last_new_lo = 10.0  # the newest segment appeared at t=10 s at the latest
-        assert ch.on_tick(12.9, 2.0, False) == []  # 2.9 s < 1.5 x TD
-    (at_cdn,) = cdn.on_tick(13.1, 2.0, False)
-    (at_origin,) = origin.on_tick(13.1, 2.0, False)
+        first = snap(9.99, 3)  # the newest segment appeared at t=10 s at the latest
+        ch.playlist(first)
+        assert ch.playlist(snap(12.9, 3, previous=first)) == []  # 2.9 s < 1.5 x TD
+    (at_cdn,) = cdn.playlist(snap(13.1, 3, previous=first))
+    (at_origin,) = origin.playlist(snap(13.1, 3, previous=first))
     assert at_cdn.code == at_origin.code == "playlist_stale"
     assert "cached playlist" in at_cdn.advice and "publisher" in at_origin.advice
 

@@ -65,6 +65,10 @@ class Run:
         return [e for e in self.events if isinstance(e, RequestRecord) and e.endpoint == endpoint and e.kind == kind]
 
 
+# These runs last seconds: the lifecycles they check need more HEADs and probes than the default budget gives
+REQUESTS_FOR_LIFECYCLES = 6.0
+
+
 def watch(endpoints: tuple[EndpointConfig, ...], seconds: float, **config: object) -> Run:
     events: list[Event] = []
     lock = threading.Lock()
@@ -73,6 +77,7 @@ def watch(endpoints: tuple[EndpointConfig, ...], seconds: float, **config: objec
         with lock:
             events.append(event)
 
+    config.setdefault("request_budget_per_s", REQUESTS_FOR_LIFECYCLES)
     with Monitor(MonitorConfig(endpoints=endpoints, **config), collect) as mon:  # type: ignore[arg-type]
         time.sleep(seconds)
     return Run(list(events), mon.lifecycles(), mon.alerts())

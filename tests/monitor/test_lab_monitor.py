@@ -51,8 +51,11 @@ def bad_lab(module_lab_factory):
 
 def test_lifecycle_matches_ground_truth_and_healthy_is_quiet(healthy_lab, tmp_path):
     record = tmp_path / "s.jsonl"
-    cfg = MonitorConfig(
-        endpoints=(EndpointConfig(name="origin", url=healthy_lab.playlist_url),), record_path=record, probe_rate_per_s=3
+    cfg = MonitorConfig(  # 16 s to compare with ground truth: more probes than the default budget gives
+        endpoints=(EndpointConfig(name="origin", url=healthy_lab.playlist_url),),
+        record_path=record,
+        probe_rate_per_s=3,
+        request_budget_per_s=8,
     )
     with Monitor(cfg) as mon:
         time.sleep(16)
@@ -134,7 +137,9 @@ def test_long_gop_deletes_listed_segments(start_lab):
     """Keyframes every 4 s with hls_fragment 1 s / playlist 3 s: fragments last 4 s, 3 are listed (12 s) but
     nginx deletes files older than 2 x 3 s, so listed segments answer 404 (servers.md §1.5 hazard)."""
     lab = start_lab(fragment_s=1, playlist_length_s=3, keyint_s=4, audio=False)
-    cfg = MonitorConfig(endpoints=(EndpointConfig(name="origin", url=lab.playlist_url),), probe_rate_per_s=3)
+    cfg = MonitorConfig(
+        endpoints=(EndpointConfig(name="origin", url=lab.playlist_url),), probe_rate_per_s=3, request_budget_per_s=6
+    )  # a short run: more probes than the default budget (1.5/s) allows, to find the 404 within it
     with Monitor(cfg) as mon:
         deadline = time.monotonic() + 25
         while time.monotonic() < deadline and "segment_missing" not in {a.code for a in mon.alerts()}:

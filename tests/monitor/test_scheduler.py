@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.scheduler import MAX_BUDGET_WAIT_S, DeletionPlanner, FastPlanner, PollOutcome, RfcPlanner, TokenBucket
+from monitor.budget import RequestBudget, TokenBucket, default_budget_per_s, reload_bound_s
+from monitor.records import RequestKind
+from monitor.scheduler import DeletionPlanner, FastPlanner, PollOutcome, RfcPlanner
 from tests.monitor.helpers import window
 
 
@@ -196,7 +198,7 @@ def test_deletion_planner_period_prior_predicts_second_batch():
     when, spread = dp.predict(target, now=21.0)
     assert when == pytest.approx(32.0) and spread < 0.2
     at, chosen = dp.next_probe([target], now=21.0)
-    assert chosen.msn == 5 and 31.7 < at < 32.0  # no probe in between
+    assert chosen.msn == 5 and 32.0 < at < 32.1  # no probe in between: just after the predicted tick
     assert dp.predict(target, now=33.0)[0] == pytest.approx(44.0)  # missed tick: the next one (hint kept)
     without = DeletionPlanner(rate=100, burst=100)
     for msn in range(5):
@@ -209,35 +211,49 @@ def test_deletion_planner_period_prior_predicts_second_batch():
     assert small.predict(target, now=21.0) is None or small.predict(target, now=21.0)[0] != pytest.approx(32.0)
 
 
-def test_budget_bucket_charged_by_reloads_holds_probes_back():
-    dp = DeletionPlanner(rate=100, burst=100, budget_per_s=2.0, budget_burst=3)
-    dp.note_probe(0.0, gone=False)
-    for _ in range(5):
-        dp.charge(0.0)  # five playlist reloads at once: the budget goes to -2
-    assert not dp.take(0.0)
-    assert dp.ready_at(0.0) == pytest.approx(1.5)  # back to one token at 2 per second
-    assert dp.take(1.5)
-    dp.note_probe(1.5, gone=False)
-    assert not dp.take(1.5)
-    # Over a long run, reloads at 1/s leave probes about 1/s: the total stays at the budget.
-    probes = 0
-    for k in range(16, 1001):
-        t = k * 0.1
-        if k % 10 == 0:
-            dp.charge(t)
-        if dp.take(t):
-            probes += 1
-            dp.note_probe(t, gone=False)
-    assert probes >= 90 and probes + 99 <= 2.0 * 100 + 3 + 1
-    # Reloads alone over budget: probes still go out, one per MAX_BUDGET_WAIT_S.
-    for k in range(1001, 2001):
-        t = k * 0.1
-        for _ in range(3):
-            dp.charge(t)
-    assert dp.ready_at(200.0) == pytest.approx(200.0)  # long since the last probe
-    assert dp.take(200.0)
-    dp.note_probe(200.0, gone=False)
-    assert 200.5 < dp.ready_at(200.1) <= 200.0 + MAX_BUDGET_WAIT_S  # held back, but not for long
+def test_default_budget_is_a_function_of_the_target_duration():
+    assert default_budget_per_s(2.0) == pytest.approx(1.5)
+    assert default_budget_per_s(6.0) == pytest.approx(0.5)
+    assert default_budget_per_s(0.5) == pytest.approx(6.0)
+    assert default_budget_per_s(float("inf")) > 0 and default_budget_per_s(None) == pytest.approx(1.5)
+
+
+def test_request_budget_priorities_and_total_from_the_first_second():
+    """Reloads first, then HEADs, then probes; nothing sent in any stretch exceeds the budget plus one burst,
+    from the start (the old probe bucket started with 60 tokens)."""
+    budget = RequestBudget(0.0)
+    budget.set_target_duration(2.0, 0.0)
+    assert budget.ready_at(RequestKind.PLAYLIST, 0.0) == 0.0  # the first reload at once, nothing saved
+    assert 0.0 < budget.ready_at(RequestKind.SEGMENT, 0.0) < budget.ready_at(RequestKind.PROBE, 0.0)
+    sent: list[float] = []
+    counts = dict.fromkeys(RequestKind, 0)
+    due = {RequestKind.PLAYLIST: 0.0, RequestKind.SEGMENT: 0.0, RequestKind.PROBE: 0.0}
+    every = {RequestKind.PLAYLIST: 1.25, RequestKind.SEGMENT: 2.0, RequestKind.PROBE: 0.01}  # probes: eager
+    t = 0.0
+    while t < 60.0:
+        for kind in RequestKind:
+            if due[kind] <= t and budget.ready_at(kind, t) <= t:
+                budget.charge(kind, t)
+                sent.append(t)
+                counts[kind] += 1
+                due[kind] = t + every[kind]
+        t += 0.01
+    assert len(sent) <= 1.5 * 60 + 1
+    assert all(sum(1 for s in sent if s < t) <= 1 + 1.5 * t for t in range(1, 61))  # from the first second
+    assert counts[RequestKind.PLAYLIST] >= 60 / 1.25 - 2  # reloads as wanted
+    assert counts[RequestKind.SEGMENT] >= 60 / 2.0 - 6  # HEADs nearly so
+    assert 0 < counts[RequestKind.PROBE] <= 0.2 * 60 + 3  # probes get what is left
+
+
+def test_reloads_overdraw_a_tiny_budget_only_up_to_the_reload_bound():
+    budget = RequestBudget(0.0, per_s=0.01)
+    budget.set_target_duration(2.0, 0.0)
+    assert budget.reload_at(0.0, 0.0) == 0.0
+    budget.charge(RequestKind.PLAYLIST, 0.0)
+    assert budget.reload_at(0.05, 0.05) == pytest.approx(reload_bound_s(2.0))  # then only the bound
+    budget.charge(RequestKind.PLAYLIST, 3.0)
+    assert budget.reload_at(3.05, 3.05) == pytest.approx(3.0 + reload_bound_s(2.0))
+    assert budget.ready_at(RequestKind.PROBE, 0.2) > 100.0
 
 
 def test_shifted_first_poll_saves_requests_without_late_detection():

@@ -138,3 +138,49 @@ def test_every_record_type_has_a_fast_decoder():
         assert S._fast_decoder(cls) is not None, cls
     pytest.importorskip("msgspec")
     assert set(S._typed_decoders()) == {k.encode() for k in S.RECORD_TYPES}
+
+
+_WRITER = """
+import sys, itertools
+from gui.synthetic import synthetic_events
+from monitor.session import SessionWriter
+events = list(synthetic_events(50))
+writer = SessionWriter(sys.argv[1])
+print("ready", flush=True)
+for ev in itertools.cycle(events):
+    writer.write(ev)
+"""
+
+
+def test_sigterm_leaves_only_whole_lines(tmp_path):
+    """A writer killed at any moment (the window on SIGTERM) never leaves a torn last line."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for attempt in range(3):
+        path = tmp_path / f"s{attempt}.jsonl"
+        with subprocess.Popen([sys.executable, "-c", _WRITER, str(path)], cwd=root, stdout=subprocess.PIPE) as proc:
+            assert proc.stdout.readline().strip() == b"ready"
+            time.sleep(0.7 + 0.13 * attempt)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        data = path.read_bytes()
+        assert data.endswith(b"\n") and data.count(b"\n") > 10
+        for line in data.splitlines():
+            json.loads(line)
+
+
+def test_appending_after_a_torn_line_keeps_the_new_header(tmp_path):
+    path = tmp_path / "s.jsonl"
+    _write(path, [EndpointStatus(endpoint="o", state=EndpointState.LIVE, mono=1, utc=utc(1))])
+    with path.open("ab") as fh:
+        fh.write(b'{"type":"EndpointStatus","endpoint":"o","sta')  # killed mid-line
+    _write(path, [EndpointStatus(endpoint="o", state=EndpointState.GONE, mono=2, utc=utc(2))])
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[-2])["type"] == "header"
+    back = list(S.read_session(path))
+    assert [ev.state for ev in back] == [EndpointState.LIVE, EndpointState.GONE]

@@ -9,7 +9,9 @@ import time
 import pytest
 import requests
 
-from player.edge_feed import EdgeFeedConfig, LiveEdgeFeed, next_poll_at
+from monitor.parse import parse_media
+from monitor.records import PlaylistSnapshot
+from player.edge_feed import EdgeFeedConfig, LiveEdgeFeed, next_poll_at, start_floor
 from tests.monitor.fakeserver import M3U8, FakeServer, Reply
 
 SEGMENT_S = 0.5
@@ -23,6 +25,7 @@ class Origin:
         self.segments = list(range(first, first + count))
         self.discontinuities: set[int] = set()
         self.missing: set[int] = set()
+        self.gaps: set[int] = set()
         server.routes["/hls/stream.m3u8"] = lambda method, path: Reply(200, self.text(), {"Content-Type": M3U8})
         server.fallback = self._segment
 
@@ -42,6 +45,8 @@ class Origin:
         for seq in list(self.segments):
             if seq in self.discontinuities:
                 lines.append("#EXT-X-DISCONTINUITY")
+            if seq in self.gaps:
+                lines.append("#EXT-X-GAP")
             lines += [f"#EXTINF:{SEGMENT_S:.3f},", f"stream-{seq}.ts"]
         return "\n".join(lines) + "\n"
 
@@ -98,6 +103,20 @@ def test_next_poll_waits_for_the_due_time_then_polls_every_poll_s() -> None:
     assert next_poll_at(10.0, newest_seen_t=9.5, duration_s=2.0, cfg=cfg) == pytest.approx(11.35)
     assert next_poll_at(12.0, newest_seen_t=9.5, duration_s=2.0, cfg=cfg) == pytest.approx(12.1)  # overdue
     assert next_poll_at(10.0, newest_seen_t=None, duration_s=None, cfg=cfg) == pytest.approx(10.1)
+
+
+def test_start_floor_counts_from_the_newest() -> None:
+    def snap(text: str) -> PlaylistSnapshot:
+        out = parse_media(text, "http://127.0.0.1:9/hls/s.m3u8", 0.0)
+        assert isinstance(out, PlaylistSnapshot)
+        return out
+
+    lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:2", "#EXT-X-MEDIA-SEQUENCE:5"]
+    playlist = snap("\n".join([*lines, *[f"#EXTINF:2.0,\ns{n}.ts" for n in range(5, 9)]]) + "\n")
+    assert start_floor(playlist, 1) == 8
+    assert start_floor(playlist, 3) == 6
+    assert start_floor(playlist, 99) == 5
+    assert start_floor(snap("\n".join(lines) + "\n"), 2) is None
 
 
 def test_ts_mode_streams_the_newest_segment_then_each_new_one_as_it_appears(origin) -> None:
@@ -162,6 +181,24 @@ def test_an_encrypted_stream_is_not_streamed(origin) -> None:
         assert reader.eof.wait(3.0), "VLC cannot play concatenated encrypted segments: the stream must end"
         assert b"SEG" not in reader.data
         assert feed.stats().segments_fed == 0
+    finally:
+        reader.close()
+        feed.close()
+
+
+def test_a_gap_segment_is_not_fetched_and_counts_as_skipped(origin) -> None:
+    feed = LiveEdgeFeed(origin.url, EdgeFeedConfig(start_segments=1)).start()
+    reader = StreamReader(feed.url)
+    try:
+        reader.wait_for(b"SEG12|")
+        origin.gaps.add(origin.add())  # 13: listed as a gap on purpose
+        origin.add()
+        reader.wait_for(b"SEG14|")
+        assert not any(path.endswith("/stream-13.ts") for _, _, path in origin.server.log)
+        deadline = time.monotonic() + 2.0
+        while feed.stats().segments_fed < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert (feed.stats().segments_fed, feed.stats().segments_skipped) == (2, 1)
     finally:
         reader.close()
         feed.close()

@@ -132,12 +132,12 @@ def test_end_reached_marks_loss_and_reset_clears_it() -> None:
 
 def test_audio_output_detection_follows_the_sound_server(tmp_path, monkeypatch) -> None:
     """Without a sound device or server libVLC floods the log with ALSA errors: hlsmon then uses no audio."""
-    from player import vlc_player
+    from player import vlc_binding
 
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.delenv("PULSE_SERVER", raising=False)
     has_device = any(p.name.startswith("pcm") for p in __import__("pathlib").Path("/dev/snd").glob("*"))
-    assert vlc_player.audio_output_available() is has_device
+    assert vlc_binding.audio_output_available() is has_device
     (tmp_path / "pulse").mkdir()
     (tmp_path / "pulse" / "native").touch()
-    assert vlc_player.audio_output_available() is True
+    assert vlc_binding.audio_output_available() is True

@@ -90,6 +90,15 @@ def test_stall_burst_raises_once_then_backs_off_to_new_target() -> None:
     assert controller.target_s == pytest.approx(6.0)
 
 
+@pytest.mark.parametrize("fragment", [1.0, 2.0, 4.0, 6.0])
+def test_through_the_feed_the_auto_target_is_at_most_one_fragment_plus_0_8_s(fragment: float) -> None:
+    """hls.js tuned to one segment reaches ~fragment + 1.2 s on the lab: the feed's automatic target is closer."""
+    controller = LiveEdgeController()
+    controller.set_edge_feed(True)
+    controller.set_fragment(fragment)
+    assert controller.target_s <= fragment + 0.8 + 1e-9
+
+
 def test_with_the_edge_feed_the_auto_target_is_one_segment_closer() -> None:
     controller = LiveEdgeController()
     controller.set_fragment(2.0)

@@ -116,6 +116,7 @@ def _root():
 def test_switching_the_path_while_playing_restarts_on_the_other_path(qtbot, lab) -> None:
     """Feed -> VLC's own HLS client -> feed: each switch plays again, with the segment from the right source."""
     from player.edge_feed import DEFAULT_CONFIG
+    from player.live_edge import FEED_MARGIN_S
     from player.vlc_player import VlcPlayer
 
     player = VlcPlayer(audio=False, measure_latency=False)
@@ -125,7 +126,7 @@ def test_switching_the_path_while_playing_restarts_on_the_other_path(qtbot, lab)
         qtbot.waitUntil(lambda: player.edge_feed_stats() is not None and player.edge_feed_stats().segments_fed >= 1,
                         timeout=10_000)
         # the automatic target follows the playlist's 1 s segments: one segment + margin (+ at most one raise)
-        qtbot.waitUntil(lambda: abs(player.live_edge().target_s - (1.0 + 1.3)) <= 0.55, timeout=5_000)
+        qtbot.waitUntil(lambda: abs(player.live_edge().target_s - (1.0 + FEED_MARGIN_S)) <= 0.55, timeout=5_000)
 
         player.set_edge_feed(None)
         qtbot.waitUntil(lambda: player.edge_feed_stats() is None and player.health().ttff_s is not None,
