@@ -29,12 +29,16 @@ class DripServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def __enter__(self) -> DripServer:
-        threading.Thread(target=self._accept, name="drip-accept", daemon=True).start()
+        self._acceptor = threading.Thread(target=self._accept, name="drip-accept", daemon=True)
+        self._acceptor.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)  # close() alone does not wake a thread blocked in accept()
         self._sock.close()
+        self._acceptor.join(timeout=5)
 
     def _accept(self) -> None:
         while not self._stop.is_set():
